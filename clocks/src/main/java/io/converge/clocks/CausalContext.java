@@ -191,7 +191,7 @@ public final class CausalContext {
     long max = compact.get(replica);
     if (cloud.length > 0) {
       int i = Arrays.binarySearch(cloud, new Dot(replica, Long.MAX_VALUE));
-      int last = (i >= 0 ? i : -i - 1) - 1;
+      int last = i >= 0 ? i : -i - 2;
       if (last >= 0 && cloud[last].replica().equals(replica)) {
         max = Math.max(max, cloud[last].counter());
       }

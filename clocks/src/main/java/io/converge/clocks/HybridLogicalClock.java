@@ -90,9 +90,10 @@ public final class HybridLogicalClock {
     for (; ; ) {
       long prev = last.get();
       long pt = readPhysical();
-      long next = pt > physicalOf(prev) ? pack(pt) : successor(prev);
+      boolean advance = pt > physicalOf(prev);
+      long next = advance ? pack(pt) : successor(prev);
       if (last.compareAndSet(prev, next)) {
-        return HlcTimestamp.fromPacked(next);
+        return issued(advance ? -1 : prev, next);
       }
     }
   }
@@ -118,9 +119,11 @@ public final class HybridLogicalClock {
       if (ml - pt > maxOffsetMillis) {
         throw new ClockOffsetException(remote, pt, maxOffsetMillis);
       }
-      long next = pt > Math.max(physicalOf(prev), ml) ? pack(pt) : successor(Math.max(prev, m));
+      boolean advance = pt > Math.max(physicalOf(prev), ml);
+      long base = Math.max(prev, m);
+      long next = advance ? pack(pt) : successor(base);
       if (last.compareAndSet(prev, next)) {
-        return HlcTimestamp.fromPacked(next);
+        return issued(advance ? -1 : base, next);
       }
     }
   }
@@ -164,15 +167,23 @@ public final class HybridLogicalClock {
     return pt;
   }
 
-  private long successor(long packed) {
-    if ((packed & HlcTimestamp.MAX_LOGICAL) == HlcTimestamp.MAX_LOGICAL) {
-      if (physicalOf(packed) == HlcTimestamp.MAX_PHYSICAL) {
-        throw new ArithmeticException(
-            "HLC exhausted: no timestamp after " + HlcTimestamp.fromPacked(packed));
-      }
-      overflows.increment();
+  private static long successor(long packed) {
+    if (packed == HlcTimestamp.of(HlcTimestamp.MAX_PHYSICAL, HlcTimestamp.MAX_LOGICAL).packed()) {
+      throw new ArithmeticException(
+          "HLC exhausted: no timestamp after " + HlcTimestamp.fromPacked(packed));
     }
     return packed + 1;
+  }
+
+  /**
+   * Counts a carry once its compare-and-set has won (a lost race retries and must not count twice),
+   * and returns the issued timestamp. {@code base} is the timestamp incremented, or -1.
+   */
+  private HlcTimestamp issued(long base, long next) {
+    if (base >= 0 && (base & HlcTimestamp.MAX_LOGICAL) == HlcTimestamp.MAX_LOGICAL) {
+      overflows.increment();
+    }
+    return HlcTimestamp.fromPacked(next);
   }
 
   private static long physicalOf(long packed) {
