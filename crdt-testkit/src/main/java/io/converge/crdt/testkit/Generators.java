@@ -26,7 +26,7 @@ import org.quicktheories.generators.Generate;
  *     Generators.calls("remove", Generators.smallStrings(), e -> (r, s) -> s.remove(e)));
  * }</pre>
  *
- * <p>Generators of the built-in types' operations live in {@code BuiltInGenerators}. This class is
+ * <p>Generators of the built-in types' operations live in {@link BuiltInGenerators}. This class is
  * stateless and thread-safe; so are the generators it returns.
  */
 public final class Generators {

@@ -32,6 +32,8 @@
  *   <li>{@link io.converge.crdt.testkit.Operation}: a named mutation, applied on a replica;
  *   <li>{@link io.converge.crdt.testkit.Generators}: replica ids, small element domains and
  *       operation generators to build your own;
+ *   <li>{@link io.converge.crdt.testkit.BuiltInGenerators}: the operations of every built-in type
+ *       of {@code crdt-core}, with payloads a specification can read;
  *   <li>{@link io.converge.crdt.testkit.CrdtLaws}: merge is a join, deltas are faithful;
  *   <li>{@link io.converge.crdt.testkit.ConvergenceRunner}: replicas converge, and agree with a
  *       {@link io.converge.crdt.testkit.Specification} that reads the causal history of {@link
