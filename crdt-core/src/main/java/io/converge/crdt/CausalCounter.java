@@ -196,4 +196,12 @@ public final class CausalCounter extends Causal<CausalCounter> {
   public String toString() {
     return "CausalCounter[" + bigValue() + "]";
   }
+
+  Change[] changesForWire() {
+    return changes;
+  }
+
+  static CausalCounter fromWire(Change[] changes, CausalContext context) {
+    return new CausalCounter(changes, context, null);
+  }
 }

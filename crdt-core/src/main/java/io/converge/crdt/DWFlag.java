@@ -128,4 +128,16 @@ public final class DWFlag extends Causal<DWFlag> {
   public String toString() {
     return "DWFlag[" + isEnabled() + "]";
   }
+
+  Dot[] enablesForWire() {
+    return enables;
+  }
+
+  Dot[] disablesForWire() {
+    return disables;
+  }
+
+  static DWFlag fromWire(Dot[] enables, Dot[] disables, CausalContext context) {
+    return new DWFlag(enables, disables, context, null);
+  }
 }

@@ -117,4 +117,12 @@ public final class EWFlag extends Causal<EWFlag> {
   public String toString() {
     return "EWFlag[" + isEnabled() + "]";
   }
+
+  Dot[] enablesForWire() {
+    return enables;
+  }
+
+  static EWFlag fromWire(Dot[] enables, CausalContext context) {
+    return new EWFlag(enables, context, null);
+  }
 }

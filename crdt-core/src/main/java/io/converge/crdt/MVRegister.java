@@ -201,4 +201,15 @@ public final class MVRegister<V> extends Causal<MVRegister<V>> {
   public String toString() {
     return "MVRegister" + values();
   }
+
+  Versioned<V>[] siblingsForWire() {
+    return siblings;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static <V> MVRegister<V> fromWire(List<Versioned<V>> siblings, CausalContext context) {
+    Versioned<V>[] sorted = siblings.toArray(new Versioned[0]);
+    Arrays.sort(sorted, (a, b) -> a.dot().compareTo(b.dot()));
+    return new MVRegister<>(sorted, context, null);
+  }
 }

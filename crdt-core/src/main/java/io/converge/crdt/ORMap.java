@@ -455,4 +455,46 @@ public final class ORMap<K, V extends CausalCrdt<V>> extends Causal<ORMap<K, V>>
   public String toString() {
     return "ORMap" + entries;
   }
+
+  // --- wire access (see WireParts) ------------------------------------------------------------
+
+  HashTrieMap<K, V> entriesForWire() {
+    return entries;
+  }
+
+  HashTrieMap<K, Boolean> touchedForWire() {
+    return touched;
+  }
+
+  DeltaDots deltaDotsForWire() {
+    return deltaDots;
+  }
+
+  boolean closedForWire() {
+    return closed;
+  }
+
+  V zeroForWire() {
+    return zero;
+  }
+
+  static <K, V extends CausalCrdt<V>> ORMap<K, V> fromWire(
+      HashTrieMap<K, V> entries,
+      CausalContext context,
+      HashTrieMap<K, Boolean> touched,
+      DeltaDots deltaDots,
+      boolean closed,
+      V zero) {
+    return new ORMap<>(entries, context, touched, deltaDots, closed && touched == null, zero, null);
+  }
+
+  /** Returns {@code value} as a bare store (empty context), the form nested values take. */
+  static <V extends CausalCrdt<V>> V bare(V value) {
+    return rebind(value, CausalContext.empty());
+  }
+
+  /** Adds the dots of a causal value's store to {@code out}. */
+  static void dotsOf(CausalCrdt<?> value, List<Dot> out) {
+    collectDots(value, out);
+  }
 }

@@ -357,4 +357,31 @@ public final class ORSet<E> extends Causal<ORSet<E>> {
   public String toString() {
     return "ORSet" + elements();
   }
+
+  // --- wire access (see WireParts) ------------------------------------------------------------
+
+  HashTrieMap<E, Dot[]> entriesForWire() {
+    return entries;
+  }
+
+  HashTrieMap<E, Boolean> touchedForWire() {
+    return touched;
+  }
+
+  DeltaDots deltaDotsForWire() {
+    return deltaDots;
+  }
+
+  boolean closedForWire() {
+    return closed;
+  }
+
+  static <E> ORSet<E> fromWire(
+      HashTrieMap<E, Dot[]> entries,
+      CausalContext context,
+      HashTrieMap<E, Boolean> touched,
+      DeltaDots deltaDots,
+      boolean closed) {
+    return new ORSet<>(entries, context, touched, deltaDots, closed && touched == null, null);
+  }
 }
