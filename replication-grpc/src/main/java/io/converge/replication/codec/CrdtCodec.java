@@ -1,8 +1,15 @@
 package io.converge.replication.codec;
 
+import io.converge.crdt.CausalCounter;
+import io.converge.crdt.CausalCrdt;
+import io.converge.crdt.DWFlag;
+import io.converge.crdt.EWFlag;
 import io.converge.crdt.GCounter;
 import io.converge.crdt.GSet;
 import io.converge.crdt.LWWRegister;
+import io.converge.crdt.MVRegister;
+import io.converge.crdt.ORMap;
+import io.converge.crdt.ORSet;
 import io.converge.crdt.PNCounter;
 
 /**
@@ -156,5 +163,172 @@ public interface CrdtCodec<T> {
    */
   static <V> CrdtCodec<LWWRegister<V>> lwwRegister(ElementCodec<V> values, WireLimits limits) {
     return new LWWRegisterCodec<>(values, limits);
+  }
+
+  // --- causal CRDTs (causal.proto) -------------------------------------------------------------
+
+  /**
+   * Returns the codec of {@link ORSet} (message {@code ORSetState}, type {@code "ORSet"}) with the
+   * {@linkplain WireLimits#defaults() default limits}.
+   *
+   * @param elements the codec of the elements
+   * @param <E> the element type
+   * @return the codec
+   * @throws NullPointerException if {@code elements} is null
+   */
+  static <E> CausalCodec<ORSet<E>> orSet(ElementCodec<E> elements) {
+    return orSet(elements, WireLimits.defaults());
+  }
+
+  /**
+   * Returns the codec of {@link ORSet} (message {@code ORSetState}, type {@code "ORSet"}): the
+   * context, the live elements sorted by their encoded bytes (unsigned lexicographic order), each
+   * with its live dots sorted, and for a delta the elements it concerns and its causal
+   * dependencies. {@link WireLimits#maxElements()} bounds the elements, the live dots of all
+   * elements together, the touched elements of a delta and each context's cloud.
+   *
+   * @param elements the codec of the elements; must be injective (see {@link ElementCodec})
+   * @param limits the limits to check
+   * @param <E> the element type
+   * @return the codec
+   * @throws NullPointerException if an argument is null
+   */
+  static <E> CausalCodec<ORSet<E>> orSet(ElementCodec<E> elements, WireLimits limits) {
+    return new ORSetCodec<>(elements, limits);
+  }
+
+  /**
+   * Returns the codec of {@link MVRegister} (message {@code MVRegisterState}, type {@code
+   * "MVRegister"}) with the {@linkplain WireLimits#defaults() default limits}.
+   *
+   * @param values the codec of the values
+   * @param <V> the value type
+   * @return the codec
+   * @throws NullPointerException if {@code values} is null
+   */
+  static <V> CausalCodec<MVRegister<V>> mvRegister(ElementCodec<V> values) {
+    return mvRegister(values, WireLimits.defaults());
+  }
+
+  /**
+   * Returns the codec of {@link MVRegister} (message {@code MVRegisterState}, type {@code
+   * "MVRegister"}): the context and the live siblings sorted by dot, each with its timestamp and
+   * encoded value. {@link WireLimits#maxElements()} bounds the siblings and the context's cloud.
+   *
+   * @param values the codec of the values
+   * @param limits the limits to check
+   * @param <V> the value type
+   * @return the codec
+   * @throws NullPointerException if an argument is null
+   */
+  static <V> CausalCodec<MVRegister<V>> mvRegister(ElementCodec<V> values, WireLimits limits) {
+    return new MVRegisterCodec<>(values, limits);
+  }
+
+  /**
+   * Returns the codec of {@link EWFlag} (message {@code FlagState}, type {@code "EWFlag"}) with the
+   * {@linkplain WireLimits#defaults() default limits}.
+   *
+   * @return the codec
+   */
+  static CausalCodec<EWFlag> ewFlag() {
+    return ewFlag(WireLimits.defaults());
+  }
+
+  /**
+   * Returns the codec of {@link EWFlag} (message {@code FlagState}, type {@code "EWFlag"}): the
+   * context and the live enables, sorted; a {@code FlagState} with disables is refused. {@link
+   * WireLimits#maxElements()} bounds the enables and the context's cloud.
+   *
+   * @param limits the limits to check
+   * @return the codec
+   * @throws NullPointerException if {@code limits} is null
+   */
+  static CausalCodec<EWFlag> ewFlag(WireLimits limits) {
+    return new FlagCodecs.EWFlagCodec(limits);
+  }
+
+  /**
+   * Returns the codec of {@link DWFlag} (message {@code FlagState}, type {@code "DWFlag"}) with the
+   * {@linkplain WireLimits#defaults() default limits}.
+   *
+   * @return the codec
+   */
+  static CausalCodec<DWFlag> dwFlag() {
+    return dwFlag(WireLimits.defaults());
+  }
+
+  /**
+   * Returns the codec of {@link DWFlag} (message {@code FlagState}, type {@code "DWFlag"}): the
+   * context and the live enables and disables, each sorted. {@link WireLimits#maxElements()} bounds
+   * the enables, the disables and the context's cloud.
+   *
+   * @param limits the limits to check
+   * @return the codec
+   * @throws NullPointerException if {@code limits} is null
+   */
+  static CausalCodec<DWFlag> dwFlag(WireLimits limits) {
+    return new FlagCodecs.DWFlagCodec(limits);
+  }
+
+  /**
+   * Returns the codec of {@link CausalCounter} (message {@code CausalCounterState}, type {@code
+   * "CausalCounter"}) with the {@linkplain WireLimits#defaults() default limits}.
+   *
+   * @return the codec
+   */
+  static CausalCodec<CausalCounter> causalCounter() {
+    return causalCounter(WireLimits.defaults());
+  }
+
+  /**
+   * Returns the codec of {@link CausalCounter} (message {@code CausalCounterState}, type {@code
+   * "CausalCounter"}): the context and the live changes sorted by dot, each with its signed amount.
+   * {@link WireLimits#maxElements()} bounds the changes and the context's cloud.
+   *
+   * @param limits the limits to check
+   * @return the codec
+   * @throws NullPointerException if {@code limits} is null
+   */
+  static CausalCodec<CausalCounter> causalCounter(WireLimits limits) {
+    return new CausalCounterCodec(limits);
+  }
+
+  /**
+   * Returns the codec of {@link ORMap} (message {@code ORMapState}, type {@code "ORMap"}) with the
+   * {@linkplain WireLimits#defaults() default limits}.
+   *
+   * @param keys the codec of the keys
+   * @param values the codec of the values, which may itself be an {@code orMap} codec
+   * @param <K> the key type
+   * @param <V> the value type
+   * @return the codec
+   * @throws NullPointerException if an argument is null
+   */
+  static <K, V extends CausalCrdt<V>> CausalCodec<ORMap<K, V>> orMap(
+      ElementCodec<K> keys, CausalCodec<V> values) {
+    return orMap(keys, values, WireLimits.defaults());
+  }
+
+  /**
+   * Returns the codec of {@link ORMap} (message {@code ORMapState}, type {@code "ORMap"}): the
+   * context, the present keys sorted by their encoded bytes (unsigned lexicographic order), each
+   * with its value as a bare store ({@link CausalCodec#encodeStore}, no context: the map's context
+   * scopes it), and for a delta the keys it concerns and its causal dependencies. Maps nest: the
+   * value codec may be another {@code orMap} codec. {@link WireLimits#maxElements()} bounds the
+   * keys, the touched keys of a delta and each context's cloud; each value is bounded by the limits
+   * of {@code values}.
+   *
+   * @param keys the codec of the keys; must be injective (see {@link ElementCodec})
+   * @param values the codec of the values
+   * @param limits the limits to check
+   * @param <K> the key type
+   * @param <V> the value type
+   * @return the codec
+   * @throws NullPointerException if an argument is null
+   */
+  static <K, V extends CausalCrdt<V>> CausalCodec<ORMap<K, V>> orMap(
+      ElementCodec<K> keys, CausalCodec<V> values, WireLimits limits) {
+    return new ORMapCodec<>(keys, values, limits);
   }
 }

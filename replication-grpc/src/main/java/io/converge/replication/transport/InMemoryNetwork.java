@@ -1,0 +1,1244 @@
+package io.converge.replication.transport;
+
+import io.converge.clocks.HlcTimestamp;
+import io.converge.clocks.PhysicalClock;
+import io.converge.clocks.ReplicaId;
+import io.converge.replication.codec.WireLimits;
+import io.converge.replication.wire.v1.Envelope;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.PriorityQueue;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * A simulated network of replicas, deterministic and replayable, with virtual time and fault
+ * injection: random delay, loss, duplication and reordering, partitions, crashes and oversized
+ * messages. For tests and simulations of the replication engine; production uses the gRPC
+ * transport.
+ *
+ * <pre>{@code
+ * InMemoryNetwork network = InMemoryNetwork.builder()
+ *     .seed(42)
+ *     .delay(Duration.ofMillis(5), Duration.ofMillis(80))
+ *     .loss(0.05)
+ *     .duplication(0.01)
+ *     .reorder(true)
+ *     .build();
+ * Transport us = network.transport(ReplicaId.of("us"));   // one per replica, full mesh
+ * Transport eu = network.transport(ReplicaId.of("eu"));
+ * us.start(ReplicaId.of("us"), usListener);
+ * eu.start(ReplicaId.of("eu"), euListener);
+ * network.runUntilQuiet(10_000);                         // onPeerUp on both sides, ...
+ * network.partition(Set.of(ReplicaId.of("us")), Set.of(ReplicaId.of("eu")));
+ * network.advance(Duration.ofSeconds(30));               // timers run, sends are refused
+ * network.heal();
+ * network.runUntilQuiet(10_000);
+ * }</pre>
+ *
+ * <h2>Virtual time and events</h2>
+ *
+ * Time is virtual: it starts at {@link Builder#startTime} ({@link #now()} is zero there) and moves
+ * only when {@link #step()}, {@link #advance(Duration)} or {@link #runUntilQuiet(int)} run the
+ * events that are due, each at its own time, in the order of (time, creation). Events are message
+ * deliveries, peer events ({@link Transport.Listener#onPeerUp} and {@code onPeerDown}) and the
+ * actions of {@link #schedule}. Every listener callback and every action therefore runs on the
+ * thread that calls one of those three methods, inside it; nothing happens between calls. A
+ * callback may send, schedule, partition, heal, crash or restart, but may not call {@code step},
+ * {@code advance} or {@code runUntilQuiet} itself. An exception thrown by a callback or an action
+ * propagates out of the method that ran it; that event is consumed and the network stays usable.
+ *
+ * <p>{@link #currentTimeMillis()} and {@link #clock(ReplicaId, Duration)} read the virtual time as
+ * a wall clock, for the hybrid logical clocks of simulated replicas.
+ *
+ * <h2>Messages</h2>
+ *
+ * Every transport of the network is a peer of every other (a full mesh). {@link Transport#send}
+ * refuses (returns {@code false}) when the two replicas are not connected or the message is larger
+ * than {@link Builder#maxMessageBytes}. Otherwise it accepts the message, which is then lost with
+ * probability {@link Builder#loss}; if not lost, it is duplicated with probability {@link
+ * Builder#duplication}, and each copy is delivered after its own delay, drawn uniformly from {@link
+ * Builder#delay}. Without {@link Builder#reorder}, a copy is never delivered before one sent
+ * earlier on the same link (from one replica to another), so each link is FIFO whatever the delays;
+ * with it, copies arrive in the order of their delays. A message still in flight when its link goes
+ * down (partition, crash, close) is dropped, so no message outlives its connection.
+ *
+ * <h2>Connections</h2>
+ *
+ * Two replicas are connected when both transports are started and neither crashed nor closed, and
+ * no {@link #partition} or {@link #isolate} separates them. Whenever that changes, each side's
+ * listener receives {@code onPeerDown} or {@code onPeerUp} as an event at the current time, so
+ * within the callbacks of {@code step}, {@code advance} or {@code runUntilQuiet}, never inside the
+ * call that caused it. {@link Transport#send} sees the change at once.
+ *
+ * <h2>Determinism</h2>
+ *
+ * Every random choice comes from one {@link Random} seeded with {@link Builder#seed}, drawn in the
+ * order of the calls: a run made of the same calls on a network with the same configuration
+ * delivers the same messages at the same virtual times in the same order, on any JVM. {@link
+ * #toString()} shows the seed, so that a failing run can be replayed. Unless given, the seed is
+ * chosen at random when the network is built, so that repeated runs explore different schedules.
+ *
+ * <p>This class is thread-safe (each method holds the network's lock, also while callbacks run) but
+ * deterministic only when driven by one thread at a time, in a deterministic order.
+ */
+public final class InMemoryNetwork {
+
+  /** The default {@link Builder#startTime}: 2025-01-01T00:00:00Z. */
+  public static final Instant DEFAULT_START_TIME = Instant.parse("2025-01-01T00:00:00Z");
+
+  private static final long NANOS_PER_MILLI = 1_000_000L;
+
+  private static final Comparator<Event> EVENT_ORDER =
+      Comparator.comparingLong((Event e) -> e.time).thenComparingLong(e -> e.sequence);
+
+  private final Object lock = new Object();
+
+  private final long seed;
+  private final long minDelayNanos;
+  private final long maxDelayNanos;
+  private final double loss;
+  private final double duplication;
+  private final boolean reorder;
+  private final int maxMessageBytes;
+  private final long startMillis;
+  private final Random random;
+
+  private long nowNanos;
+  private long nextSequence;
+  private boolean running;
+
+  private final PriorityQueue<Event> queue = new PriorityQueue<>(EVENT_ORDER);
+  private int messagesInFlight;
+  private int peerEventsPending;
+
+  /** The latest transport made for each replica, in id order (which orders peer events). */
+  private final TreeMap<ReplicaId, Endpoint> endpoints = new TreeMap<>();
+
+  private final TreeSet<Link> connected = new TreeSet<>();
+  private final TreeSet<Link> cuts = new TreeSet<>();
+  private final TreeSet<ReplicaId> isolated = new TreeSet<>();
+
+  /** For FIFO links: the delivery time of the last copy sent on each route still in flight. */
+  private final Map<Route, Long> lastDeliveryNanos = new HashMap<>();
+
+  private final Counters total = new Counters();
+  private final TreeMap<Route, Counters> routes = new TreeMap<>();
+  private final Map<ReplicaId, Long> skewMillis = new HashMap<>();
+
+  private InMemoryNetwork(Builder b) {
+    this.seed = b.seed;
+    this.minDelayNanos = b.minDelayNanos;
+    this.maxDelayNanos = b.maxDelayNanos;
+    this.loss = b.loss;
+    this.duplication = b.duplication;
+    this.reorder = b.reorder;
+    this.maxMessageBytes = b.maxMessageBytes;
+    this.startMillis = b.startTime.toEpochMilli();
+    this.random = new Random(seed);
+  }
+
+  /**
+   * Returns a builder of a network with no delay, loss, duplication or reordering, messages up to
+   * {@link WireLimits#DEFAULT_MAX_MESSAGE_BYTES}, time starting at {@link #DEFAULT_START_TIME} and
+   * a random seed.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns the seed of this network's random choices; a network built with the same seed and
+   * configuration, driven by the same calls, replays this one.
+   *
+   * @return the seed
+   */
+  public long seed() {
+    return seed;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transports and faults
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Makes the transport of a replica, not yet started. A replica has one live transport at a time:
+   * after it crashed (see also {@link #restart}) or was closed, this method makes it a new one.
+   *
+   * @param id the replica
+   * @return its transport on this network
+   * @throws NullPointerException if {@code id} is null
+   * @throws IllegalStateException if {@code id} already has a transport that is neither crashed nor
+   *     closed
+   */
+  public Transport transport(ReplicaId id) {
+    Objects.requireNonNull(id, "id");
+    synchronized (lock) {
+      Endpoint existing = endpoints.get(id);
+      if (existing != null && existing.isAlive()) {
+        throw new IllegalStateException(
+            "replica already has a live transport: id=" + id + ", state=" + existing.state);
+      }
+      Endpoint endpoint = new Endpoint(id);
+      endpoints.put(id, endpoint);
+      return endpoint;
+    }
+  }
+
+  /**
+   * Crashes a replica, as {@code kill -9} would: its transport is dead from now on (it refuses
+   * every send, and its listener is never called again), every message in flight to or from it is
+   * dropped (counted in {@link Stats#droppedCrash()}), the actions scheduled for it are cancelled,
+   * and its peers receive {@code onPeerDown(id, "crashed")}. Bring it back with {@link #restart}.
+   *
+   * @param id the replica
+   * @throws NullPointerException if {@code id} is null
+   * @throws IllegalArgumentException if {@code id} has no transport on this network
+   * @throws IllegalStateException if its transport already crashed or was closed
+   */
+  public void crash(ReplicaId id) {
+    Objects.requireNonNull(id, "id");
+    synchronized (lock) {
+      Endpoint endpoint = endpointOf(id);
+      if (!endpoint.isAlive()) {
+        throw new IllegalStateException(
+            "cannot crash a replica whose transport is " + endpoint.state + ": id=" + id);
+      }
+      kill(endpoint, State.CRASHED, "crashed");
+    }
+  }
+
+  /**
+   * Restarts a crashed replica: returns its new transport, not yet started, for the restarted
+   * replica (typically a new engine over the same durable store) to start. The crashed transport
+   * stays dead.
+   *
+   * @param id the replica
+   * @return its new transport
+   * @throws NullPointerException if {@code id} is null
+   * @throws IllegalArgumentException if {@code id} has no transport on this network
+   * @throws IllegalStateException if its transport did not crash
+   */
+  public Transport restart(ReplicaId id) {
+    Objects.requireNonNull(id, "id");
+    synchronized (lock) {
+      Endpoint endpoint = endpointOf(id);
+      if (endpoint.state != State.CRASHED) {
+        throw new IllegalStateException(
+            "only a crashed replica can restart: id=" + id + ", state=" + endpoint.state);
+      }
+      return transport(id);
+    }
+  }
+
+  /**
+   * Cuts every link between a replica of {@code sideA} and one of {@code sideB}: messages in flight
+   * on those links are dropped (counted in {@link Stats#droppedPartition()}), sends across are
+   * refused, and both sides of each connection that goes down receive {@code onPeerDown(peer,
+   * "partitioned")}. Links within a side are untouched. Partitions add up until {@link #heal()}.
+   * The replicas need not have transports yet.
+   *
+   * @param sideA one side
+   * @param sideB the other side
+   * @throws NullPointerException if a side is or contains null
+   * @throws IllegalArgumentException if the sides share a replica
+   */
+  public void partition(Set<ReplicaId> sideA, Set<ReplicaId> sideB) {
+    TreeSet<ReplicaId> a = new TreeSet<>(Objects.requireNonNull(sideA, "sideA"));
+    TreeSet<ReplicaId> b = new TreeSet<>(Objects.requireNonNull(sideB, "sideB"));
+    TreeSet<ReplicaId> both = new TreeSet<>(a);
+    both.retainAll(b);
+    if (!both.isEmpty()) {
+      throw new IllegalArgumentException(
+          "partition sides must be disjoint: sideA=" + a + ", sideB=" + b + ", shared=" + both);
+    }
+    synchronized (lock) {
+      for (ReplicaId x : a) {
+        for (ReplicaId y : b) {
+          cuts.add(Link.of(x, y));
+        }
+      }
+      reconcile("partitioned", Drop.PARTITION);
+    }
+  }
+
+  /**
+   * Cuts a replica off from every other, present or future, until {@link #heal()}: as {@link
+   * #partition} with the replica alone on one side, and peer events with reason {@code "isolated"}.
+   *
+   * @param id the replica
+   * @throws NullPointerException if {@code id} is null
+   */
+  public void isolate(ReplicaId id) {
+    Objects.requireNonNull(id, "id");
+    synchronized (lock) {
+      isolated.add(id);
+      reconcile("isolated", Drop.PARTITION);
+    }
+  }
+
+  /**
+   * Removes every partition and isolation: each pair of live, started replicas that was cut off
+   * reconnects, and both sides receive {@code onPeerUp}.
+   */
+  public void heal() {
+    synchronized (lock) {
+      cuts.clear();
+      isolated.clear();
+      reconcile("healed", Drop.PARTITION);
+    }
+  }
+
+  /**
+   * Returns whether two replicas are connected now: both transports started and alive, and no
+   * partition between them. Their listeners may not have heard of a change yet.
+   *
+   * @param a one replica
+   * @param b another
+   * @return whether a message sent from one to the other now would be accepted (size permitting)
+   * @throws NullPointerException if an argument is null
+   */
+  public boolean isConnected(ReplicaId a, ReplicaId b) {
+    Objects.requireNonNull(a, "a");
+    Objects.requireNonNull(b, "b");
+    synchronized (lock) {
+      return !a.equals(b) && connected.contains(Link.of(a, b));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Time
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Returns the virtual time elapsed since the start.
+   *
+   * @return the virtual time, zero at {@link Builder#startTime}
+   */
+  public Duration now() {
+    synchronized (lock) {
+      return Duration.ofNanos(nowNanos);
+    }
+  }
+
+  /**
+   * Returns the virtual time as a wall clock: {@link Builder#startTime} plus {@link #now()}, in
+   * milliseconds since the Unix epoch. {@code network::currentTimeMillis} is a {@link
+   * PhysicalClock}.
+   *
+   * @return the virtual wall-clock time in milliseconds
+   */
+  public long currentTimeMillis() {
+    synchronized (lock) {
+      return startMillis + nowNanos / NANOS_PER_MILLI;
+    }
+  }
+
+  /**
+   * Sets the skew of a replica's wall clock and returns that clock: it reads {@link
+   * #currentTimeMillis()} plus the skew (in whole milliseconds). Every clock returned for {@code
+   * id} reads its latest skew, so calling this again with another skew makes the replica's clock
+   * jump, forward or backward.
+   *
+   * @param id the replica
+   * @param skew how far the replica's clock is ahead (positive) or behind (negative)
+   * @return the replica's clock, thread-safe
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the clock would read before the Unix epoch or beyond {@link
+   *     HlcTimestamp#MAX_PHYSICAL} now
+   */
+  public PhysicalClock clock(ReplicaId id, Duration skew) {
+    Objects.requireNonNull(id, "id");
+    long millis = Objects.requireNonNull(skew, "skew").toMillis();
+    synchronized (lock) {
+      long reading = currentTimeMillis() + millis;
+      if (reading < 0 || reading > HlcTimestamp.MAX_PHYSICAL) {
+        throw new IllegalArgumentException(
+            "skewed clock would read outside 0.."
+                + HlcTimestamp.MAX_PHYSICAL
+                + ": id="
+                + id
+                + ", skew="
+                + skew
+                + ", reading="
+                + reading);
+      }
+      skewMillis.put(id, millis);
+    }
+    return () -> {
+      synchronized (lock) {
+        return currentTimeMillis() + skewMillis.get(id);
+      }
+    };
+  }
+
+  /**
+   * Runs {@code action} when virtual time reaches {@code now() + after}, after the events already
+   * due at that time. Timers of a simulated engine (digest rounds, resends) use this.
+   *
+   * @param after the delay, zero or more
+   * @param action what to run, on the thread that runs the events
+   * @return a handle to cancel the action
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code after} is negative
+   * @throws ArithmeticException if the action's time overflows (about 292 years of virtual time)
+   */
+  public ScheduledAction schedule(Duration after, Runnable action) {
+    return scheduleFor(null, after, action);
+  }
+
+  /**
+   * Runs {@code action} when virtual time reaches {@code now() + after}, unless {@code owner}
+   * crashes or is closed first, which cancels it, as the timers of a process die with it. If {@code
+   * owner} already crashed or was closed, the action never runs.
+   *
+   * @param owner the transport of the replica whose timer this is, made by this network
+   * @param after the delay, zero or more
+   * @param action what to run, on the thread that runs the events
+   * @return a handle to cancel the action
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code after} is negative or {@code owner} is not a
+   *     transport of this network
+   * @throws ArithmeticException if the action's time overflows (about 292 years of virtual time)
+   */
+  public ScheduledAction schedule(Transport owner, Duration after, Runnable action) {
+    Objects.requireNonNull(owner, "owner");
+    if (!(owner instanceof Endpoint) || ((Endpoint) owner).network() != this) {
+      throw new IllegalArgumentException("owner is not a transport of this network: " + owner);
+    }
+    return scheduleFor((Endpoint) owner, after, action);
+  }
+
+  private ScheduledAction scheduleFor(Endpoint owner, Duration after, Runnable action) {
+    Objects.requireNonNull(after, "after");
+    Objects.requireNonNull(action, "action");
+    if (after.isNegative()) {
+      throw new IllegalArgumentException("delay must be >= 0: after=" + after);
+    }
+    synchronized (lock) {
+      Action scheduled =
+          new Action(Math.addExact(nowNanos, after.toNanos()), nextSequence++, owner, action);
+      if (owner != null && !owner.isAlive()) {
+        scheduled.done = true;
+      } else {
+        queue.add(scheduled);
+      }
+      return scheduled;
+    }
+  }
+
+  /**
+   * Runs the next event (a delivery, a peer event or a scheduled action), first moving virtual time
+   * to its time.
+   *
+   * @return {@code false} if there was no event, so nothing happened
+   * @throws IllegalStateException if called from inside a callback or an action
+   */
+  public boolean step() {
+    synchronized (lock) {
+      enter("step");
+      try {
+        Event next = queue.poll();
+        if (next == null) {
+          return false;
+        }
+        run(next);
+        return true;
+      } finally {
+        running = false;
+      }
+    }
+  }
+
+  /**
+   * Runs, in order, every event due up to {@code now() + duration}, including those the events
+   * themselves create within that window, and then sets virtual time to {@code now() + duration}.
+   * If an event throws, time stays at that event's time.
+   *
+   * @param duration how far to move virtual time, zero or more
+   * @throws NullPointerException if {@code duration} is null
+   * @throws IllegalArgumentException if {@code duration} is negative
+   * @throws IllegalStateException if called from inside a callback or an action
+   * @throws ArithmeticException if virtual time overflows (about 292 years)
+   */
+  public void advance(Duration duration) {
+    Objects.requireNonNull(duration, "duration");
+    if (duration.isNegative()) {
+      throw new IllegalArgumentException("duration must be >= 0: duration=" + duration);
+    }
+    synchronized (lock) {
+      enter("advance");
+      try {
+        long deadline = Math.addExact(nowNanos, duration.toNanos());
+        while (!queue.isEmpty() && queue.peek().time <= deadline) {
+          run(queue.poll());
+        }
+        nowNanos = deadline;
+      } finally {
+        running = false;
+      }
+    }
+  }
+
+  /**
+   * Runs events in order until no message is in flight and no peer event is pending, and returns
+   * how many messages were delivered. Scheduled actions due before the last message run in between;
+   * those due later stay pending (move time on with {@link #advance}). Virtual time is left at the
+   * last event run.
+   *
+   * @param maxMessages the most messages to deliver: a guard against livelock, such as two replicas
+   *     answering each other forever
+   * @return the number of messages delivered
+   * @throws IllegalArgumentException if {@code maxMessages} is negative
+   * @throws IllegalStateException if the network is still not quiet after delivering {@code
+   *     maxMessages} messages (the message names the cap, what is in flight and the seed), or if
+   *     called from inside a callback or an action
+   */
+  public int runUntilQuiet(int maxMessages) {
+    if (maxMessages < 0) {
+      throw new IllegalArgumentException("maxMessages must be >= 0: maxMessages=" + maxMessages);
+    }
+    synchronized (lock) {
+      enter("runUntilQuiet");
+      try {
+        int delivered = 0;
+        while (messagesInFlight + peerEventsPending > 0) {
+          Event next = queue.peek();
+          if (next instanceof Delivery) {
+            if (delivered == maxMessages) {
+              throw new IllegalStateException(
+                  "network not quiet after delivering maxMessages="
+                      + maxMessages
+                      + " messages (livelock?): inFlight="
+                      + messagesInFlight
+                      + ", pendingPeerEvents="
+                      + peerEventsPending
+                      + ", now="
+                      + Duration.ofNanos(nowNanos)
+                      + ", seed="
+                      + seed);
+            }
+            delivered++;
+          }
+          run(queue.poll());
+        }
+        return delivered;
+      } finally {
+        running = false;
+      }
+    }
+  }
+
+  /**
+   * Returns how many message copies are in flight: accepted, neither delivered nor dropped yet.
+   *
+   * @return the number of messages in flight
+   */
+  public int inFlight() {
+    synchronized (lock) {
+      return messagesInFlight;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Statistics
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Returns the counters of the whole network since it was built.
+   *
+   * @return a snapshot of the counters
+   */
+  public Stats stats() {
+    synchronized (lock) {
+      return total.snapshot();
+    }
+  }
+
+  /**
+   * Returns the counters of one link, the messages sent by {@code from} to {@code to}.
+   *
+   * @param from the sender
+   * @param to the receiver
+   * @return a snapshot of the link's counters; all zero if it never carried a message
+   * @throws NullPointerException if an argument is null
+   */
+  public Stats stats(ReplicaId from, ReplicaId to) {
+    Route route = new Route(Objects.requireNonNull(from, "from"), Objects.requireNonNull(to, "to"));
+    synchronized (lock) {
+      Counters counters = routes.get(route);
+      return counters == null ? Stats.ZERO : counters.snapshot();
+    }
+  }
+
+  /**
+   * Shows the seed, the configuration, virtual time and the counters; enough to replay a run.
+   *
+   * @return a description of this network
+   */
+  @Override
+  public String toString() {
+    synchronized (lock) {
+      return "InMemoryNetwork{seed="
+          + seed
+          + ", now="
+          + Duration.ofNanos(nowNanos)
+          + ", delay=["
+          + Duration.ofNanos(minDelayNanos)
+          + ", "
+          + Duration.ofNanos(maxDelayNanos)
+          + "], loss="
+          + loss
+          + ", duplication="
+          + duplication
+          + ", reorder="
+          + reorder
+          + ", maxMessageBytes="
+          + maxMessageBytes
+          + ", inFlight="
+          + messagesInFlight
+          + ", "
+          + total.snapshot()
+          + "}";
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The engine. Design: one priority queue of events ordered by (virtual time, sequence number),
+  // where the sequence number is a global counter taken when an event is created. Ties at one
+  // instant therefore run in creation order, which makes a peer's onPeerUp precede every message
+  // of the connection it announces (those are sent later), and makes FIFO links FIFO even at equal
+  // delivery times. When a link goes down its messages are removed from the queue at once, not
+  // when they fall due, so that inFlight() is exact and no message can outlive its connection,
+  // even if the link comes back up before the message's time. The queue is small in simulations,
+  // so the linear removal costs nothing that matters.
+  // ---------------------------------------------------------------------------------------------
+
+  private void enter(String method) {
+    if (running) {
+      throw new IllegalStateException(
+          method + "() may not be called from inside a listener callback or a scheduled action");
+    }
+    running = true;
+  }
+
+  private void run(Event event) {
+    nowNanos = event.time;
+    event.run();
+  }
+
+  private Endpoint endpointOf(ReplicaId id) {
+    Endpoint endpoint = endpoints.get(id);
+    if (endpoint == null) {
+      throw new IllegalArgumentException("no transport on this network for replica " + id);
+    }
+    return endpoint;
+  }
+
+  private Counters countersOf(Route route) {
+    return routes.computeIfAbsent(route, r -> new Counters());
+  }
+
+  private boolean send(Endpoint source, ReplicaId peer, Envelope message) {
+    Objects.requireNonNull(peer, "peer");
+    Objects.requireNonNull(message, "message");
+    synchronized (lock) {
+      if (source.state == State.NEW) {
+        throw new IllegalStateException("transport not started: id=" + source.id);
+      }
+      Route route = new Route(source.id, peer);
+      Counters link = countersOf(route);
+      if (source.state != State.STARTED
+          || peer.equals(source.id)
+          || !connected.contains(Link.of(source.id, peer))) {
+        total.refused++;
+        link.refused++;
+        return false;
+      }
+      if (message.getSerializedSize() > maxMessageBytes) {
+        total.oversized++;
+        link.oversized++;
+        return false;
+      }
+      total.sent++;
+      link.sent++;
+      boolean lost = random.nextDouble() < loss;
+      boolean duplicated = random.nextDouble() < duplication;
+      if (lost) {
+        total.droppedLoss++;
+        link.droppedLoss++;
+        return true;
+      }
+      enqueue(route, message);
+      if (duplicated) {
+        total.duplicated++;
+        link.duplicated++;
+        enqueue(route, message);
+      }
+      return true;
+    }
+  }
+
+  private void enqueue(Route route, Envelope message) {
+    long time = Math.addExact(nowNanos, drawDelayNanos());
+    if (!reorder) {
+      Long last = lastDeliveryNanos.get(route);
+      if (last != null && last > time) {
+        time = last;
+      }
+      lastDeliveryNanos.put(route, time);
+    }
+    queue.add(new Delivery(time, nextSequence++, route, message));
+    messagesInFlight++;
+  }
+
+  /** Uniform in [min, max]; one draw when the range is a power of two, as SplittableRandom does. */
+  private long drawDelayNanos() {
+    long range = maxDelayNanos - minDelayNanos;
+    long r = random.nextLong() >>> 1;
+    if (range == Long.MAX_VALUE) {
+      return minDelayNanos + r;
+    }
+    long bound = range + 1;
+    long mask = bound - 1;
+    if ((bound & mask) == 0) {
+      return minDelayNanos + (r & mask);
+    }
+    for (long u = r; u - (r = u % bound) + mask < 0; u = random.nextLong() >>> 1) {
+      // rejected: u fell in the incomplete last block of the range, which would bias small values
+    }
+    return minDelayNanos + r;
+  }
+
+  private void kill(Endpoint endpoint, State state, String reason) {
+    endpoint.state = state;
+    endpoint.listener = null;
+    queue.removeIf(
+        e -> {
+          if (e instanceof PeerEvent && ((PeerEvent) e).target == endpoint) {
+            peerEventsPending--;
+            return true;
+          }
+          if (e instanceof Action && ((Action) e).owner == endpoint) {
+            ((Action) e).done = true;
+            return true;
+          }
+          return false;
+        });
+    reconcile(reason, Drop.CRASH);
+  }
+
+  /**
+   * Brings {@link #connected} in line with the endpoints' states and the partitions: drops the
+   * messages of links that went down, and queues the peer events of every change, in link order.
+   */
+  private void reconcile(String downReason, Drop cause) {
+    TreeSet<Link> wanted = new TreeSet<>();
+    List<Endpoint> started = new ArrayList<>();
+    for (Endpoint e : endpoints.values()) {
+      if (e.state == State.STARTED) {
+        started.add(e);
+      }
+    }
+    for (int i = 0; i < started.size(); i++) {
+      for (int j = i + 1; j < started.size(); j++) {
+        Link link = Link.of(started.get(i).id, started.get(j).id);
+        if (!cuts.contains(link) && !isolated.contains(link.a) && !isolated.contains(link.b)) {
+          wanted.add(link);
+        }
+      }
+    }
+    for (Link link : new ArrayList<>(connected)) {
+      if (!wanted.contains(link)) {
+        connected.remove(link);
+        dropInFlight(link, cause);
+        notifyPeer(link.a, link.b, false, downReason);
+        notifyPeer(link.b, link.a, false, downReason);
+      }
+    }
+    for (Link link : wanted) {
+      if (connected.add(link)) {
+        notifyPeer(link.a, link.b, true, null);
+        notifyPeer(link.b, link.a, true, null);
+      }
+    }
+  }
+
+  private void dropInFlight(Link link, Drop cause) {
+    lastDeliveryNanos.remove(new Route(link.a, link.b));
+    lastDeliveryNanos.remove(new Route(link.b, link.a));
+    queue.removeIf(
+        e -> {
+          if (!(e instanceof Delivery) || !((Delivery) e).route.isOn(link)) {
+            return false;
+          }
+          messagesInFlight--;
+          Counters counters = countersOf(((Delivery) e).route);
+          if (cause == Drop.PARTITION) {
+            total.droppedPartition++;
+            counters.droppedPartition++;
+          } else {
+            total.droppedCrash++;
+            counters.droppedCrash++;
+          }
+          return true;
+        });
+  }
+
+  private void notifyPeer(ReplicaId target, ReplicaId peer, boolean up, String reason) {
+    Endpoint endpoint = endpoints.get(target);
+    if (endpoint != null && endpoint.state == State.STARTED) {
+      queue.add(new PeerEvent(nowNanos, nextSequence++, endpoint, peer, up, reason));
+      peerEventsPending++;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Public nested types
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * A handle on an action of {@link InMemoryNetwork#schedule}. Thread-safe.
+   *
+   * <p>Not meant to be implemented outside this package.
+   */
+  public interface ScheduledAction {
+
+    /**
+     * Cancels the action if it has not run yet.
+     *
+     * @return {@code true} if this call cancelled it; {@code false} if it already ran or was
+     *     cancelled (also by its owner's crash)
+     */
+    boolean cancel();
+  }
+
+  /**
+   * Counters of messages, for the whole network or for one link (from one replica to another).
+   * Every accepted message and every duplicate ends up delivered, dropped or still in flight:
+   * {@code sent + duplicated == delivered + droppedLoss + droppedPartition + droppedCrash +
+   * inFlight()}. Refused and oversized messages are not {@code sent}.
+   *
+   * <p>This record is immutable.
+   *
+   * @param sent messages accepted by {@link Transport#send} (which returned {@code true})
+   * @param delivered copies delivered to a listener
+   * @param duplicated extra copies made by random duplication
+   * @param droppedLoss accepted messages lost at random
+   * @param droppedPartition copies dropped in flight because a partition or an isolation cut their
+   *     link
+   * @param droppedCrash copies dropped in flight because their sender or receiver crashed or closed
+   * @param oversized messages refused for being larger than {@link Builder#maxMessageBytes}
+   * @param refused messages refused because the replicas were not connected
+   */
+  public record Stats(
+      long sent,
+      long delivered,
+      long duplicated,
+      long droppedLoss,
+      long droppedPartition,
+      long droppedCrash,
+      long oversized,
+      long refused) {
+
+    /** All counters zero. */
+    public static final Stats ZERO = new Stats(0, 0, 0, 0, 0, 0, 0, 0);
+
+    /**
+     * Returns the copies dropped for any reason.
+     *
+     * @return {@code droppedLoss + droppedPartition + droppedCrash}
+     */
+    public long dropped() {
+      return droppedLoss + droppedPartition + droppedCrash;
+    }
+
+    /**
+     * Returns the copies in flight when these counters were taken.
+     *
+     * @return {@code sent + duplicated - delivered - dropped()}
+     */
+    public long inFlight() {
+      return sent + duplicated - delivered - dropped();
+    }
+  }
+
+  /**
+   * Configures an {@link InMemoryNetwork}. Not thread-safe; {@link #build()} may be called more
+   * than once, and each network gets the configuration of that moment.
+   */
+  public static final class Builder {
+
+    private long seed = new Random().nextLong();
+    private long minDelayNanos;
+    private long maxDelayNanos;
+    private double loss;
+    private double duplication;
+    private boolean reorder;
+    private int maxMessageBytes = WireLimits.DEFAULT_MAX_MESSAGE_BYTES;
+    private Instant startTime = DEFAULT_START_TIME;
+
+    private Builder() {}
+
+    /**
+     * Sets the seed of every random choice, to replay a run. Default: random.
+     *
+     * @param seed the seed
+     * @return this builder
+     */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /**
+     * Sets the delay of each message copy: uniform in {@code [min, max]}, with nanosecond
+     * resolution. Default: zero, so that messages arrive at the instant they are sent (after the
+     * events already due then).
+     *
+     * @param min the least delay, zero or more
+     * @param max the greatest delay, at least {@code min}
+     * @return this builder
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code min} is negative or greater than {@code max}
+     * @throws ArithmeticException if {@code max} does not fit in a {@code long} of nanoseconds
+     */
+    public Builder delay(Duration min, Duration max) {
+      Objects.requireNonNull(min, "min");
+      Objects.requireNonNull(max, "max");
+      if (min.isNegative() || min.compareTo(max) > 0) {
+        throw new IllegalArgumentException(
+            "delay must be 0 <= min <= max: min=" + min + ", max=" + max);
+      }
+      this.maxDelayNanos = max.toNanos();
+      this.minDelayNanos = min.toNanos();
+      return this;
+    }
+
+    /**
+     * Sets the probability that an accepted message is lost. Default: 0.
+     *
+     * @param probability from 0 to 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code probability} is not in {@code [0, 1]}
+     */
+    public Builder loss(double probability) {
+      this.loss = checkProbability("loss", probability);
+      return this;
+    }
+
+    /**
+     * Sets the probability that a message that is not lost is delivered twice (each copy with its
+     * own delay). Default: 0.
+     *
+     * @param probability from 0 to 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code probability} is not in {@code [0, 1]}
+     */
+    public Builder duplication(double probability) {
+      this.duplication = checkProbability("duplication", probability);
+      return this;
+    }
+
+    /**
+     * Sets whether messages on one link may overtake each other: if {@code true}, each copy arrives
+     * after its own random delay; if {@code false}, a copy is held back until the ones sent before
+     * it on its link have arrived, so that each link is FIFO. Default: {@code false}.
+     *
+     * @param reorder whether to reorder
+     * @return this builder
+     */
+    public Builder reorder(boolean reorder) {
+      this.reorder = reorder;
+      return this;
+    }
+
+    /**
+     * Sets the largest message, as its serialized size; sends of larger ones are refused and
+     * counted in {@link Stats#oversized()}, as a real transport refuses oversized frames. Default:
+     * {@link WireLimits#DEFAULT_MAX_MESSAGE_BYTES}.
+     *
+     * @param bytes the maximum size in bytes, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is less than 1
+     */
+    public Builder maxMessageBytes(int bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxMessageBytes must be >= 1: bytes=" + bytes);
+      }
+      this.maxMessageBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Sets the wall-clock time at which virtual time starts, what {@link
+     * InMemoryNetwork#currentTimeMillis()} reads before time moves. Default: {@link
+     * InMemoryNetwork#DEFAULT_START_TIME}, late enough that clocks skewed backwards still read a
+     * positive time.
+     *
+     * @param startTime the start, from the Unix epoch to {@link HlcTimestamp#MAX_PHYSICAL}
+     *     milliseconds
+     * @return this builder
+     * @throws NullPointerException if {@code startTime} is null
+     * @throws IllegalArgumentException if {@code startTime} is out of that range
+     */
+    public Builder startTime(Instant startTime) {
+      Objects.requireNonNull(startTime, "startTime");
+      if (startTime.isBefore(Instant.EPOCH)
+          || startTime.isAfter(Instant.ofEpochMilli(HlcTimestamp.MAX_PHYSICAL))) {
+        throw new IllegalArgumentException(
+            "startTime must be from the Unix epoch to MAX_PHYSICAL ms: startTime=" + startTime);
+      }
+      this.startTime = startTime;
+      return this;
+    }
+
+    /**
+     * Builds the network.
+     *
+     * @return a new network with no transports, at virtual time zero
+     */
+    public InMemoryNetwork build() {
+      return new InMemoryNetwork(this);
+    }
+
+    private static double checkProbability(String name, double p) {
+      if (!(p >= 0.0 && p <= 1.0)) {
+        throw new IllegalArgumentException(
+            name + " must be a probability in [0, 1]: " + name + "=" + p);
+      }
+      return p;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Private types
+  // ---------------------------------------------------------------------------------------------
+
+  private enum State {
+    NEW,
+    STARTED,
+    CRASHED,
+    CLOSED
+  }
+
+  private enum Drop {
+    PARTITION,
+    CRASH
+  }
+
+  /** An unordered pair of distinct replicas, {@code a < b}. */
+  private record Link(ReplicaId a, ReplicaId b) implements Comparable<Link> {
+
+    static Link of(ReplicaId x, ReplicaId y) {
+      return x.compareTo(y) < 0 ? new Link(x, y) : new Link(y, x);
+    }
+
+    @Override
+    public int compareTo(Link o) {
+      int c = a.compareTo(o.a);
+      return c != 0 ? c : b.compareTo(o.b);
+    }
+  }
+
+  /** A direction of a link: from a sender to a receiver. */
+  private record Route(ReplicaId from, ReplicaId to) implements Comparable<Route> {
+
+    boolean isOn(Link link) {
+      return (from.equals(link.a) && to.equals(link.b))
+          || (from.equals(link.b) && to.equals(link.a));
+    }
+
+    @Override
+    public int compareTo(Route o) {
+      int c = from.compareTo(o.from);
+      return c != 0 ? c : to.compareTo(o.to);
+    }
+  }
+
+  private static final class Counters {
+    long sent;
+    long delivered;
+    long duplicated;
+    long droppedLoss;
+    long droppedPartition;
+    long droppedCrash;
+    long oversized;
+    long refused;
+
+    Stats snapshot() {
+      return new Stats(
+          sent,
+          delivered,
+          duplicated,
+          droppedLoss,
+          droppedPartition,
+          droppedCrash,
+          oversized,
+          refused);
+    }
+  }
+
+  private abstract static class Event {
+    final long time;
+    final long sequence;
+
+    Event(long time, long sequence) {
+      this.time = time;
+      this.sequence = sequence;
+    }
+
+    abstract void run();
+  }
+
+  private final class Delivery extends Event {
+    final Route route;
+    final Envelope message;
+
+    Delivery(long time, long sequence, Route route, Envelope message) {
+      super(time, sequence);
+      this.route = route;
+      this.message = message;
+    }
+
+    @Override
+    void run() {
+      messagesInFlight--;
+      // A message whose link went down was removed from the queue then, so the receiver is the
+      // live, started endpoint of route.to on a connected link.
+      Endpoint target = endpoints.get(route.to);
+      total.delivered++;
+      countersOf(route).delivered++;
+      target.listener.onMessage(route.from, message);
+    }
+  }
+
+  private final class PeerEvent extends Event {
+    final Endpoint target;
+    final ReplicaId peer;
+    final boolean up;
+    final String reason;
+
+    PeerEvent(
+        long time, long sequence, Endpoint target, ReplicaId peer, boolean up, String reason) {
+      super(time, sequence);
+      this.target = target;
+      this.peer = peer;
+      this.up = up;
+      this.reason = reason;
+    }
+
+    @Override
+    void run() {
+      peerEventsPending--;
+      if (up) {
+        target.listener.onPeerUp(peer);
+      } else {
+        target.listener.onPeerDown(peer, reason);
+      }
+    }
+  }
+
+  private final class Action extends Event implements ScheduledAction {
+    final Endpoint owner;
+    final Runnable action;
+    boolean done;
+
+    Action(long time, long sequence, Endpoint owner, Runnable action) {
+      super(time, sequence);
+      this.owner = owner;
+      this.action = action;
+    }
+
+    @Override
+    void run() {
+      done = true;
+      action.run();
+    }
+
+    @Override
+    public boolean cancel() {
+      synchronized (lock) {
+        if (done) {
+          return false;
+        }
+        done = true;
+        queue.remove(this);
+        return true;
+      }
+    }
+  }
+
+  /** The transport of one replica: a view of the network from that replica. */
+  private final class Endpoint implements Transport {
+    final ReplicaId id;
+    State state = State.NEW;
+    Transport.Listener listener;
+
+    Endpoint(ReplicaId id) {
+      this.id = id;
+    }
+
+    InMemoryNetwork network() {
+      return InMemoryNetwork.this;
+    }
+
+    boolean isAlive() {
+      return state == State.NEW || state == State.STARTED;
+    }
+
+    @Override
+    public void start(ReplicaId self, Listener listener) {
+      Objects.requireNonNull(self, "self");
+      Objects.requireNonNull(listener, "listener");
+      synchronized (lock) {
+        if (!self.equals(id)) {
+          throw new IllegalArgumentException(
+              "transport was made for replica " + id + ", not for self=" + self);
+        }
+        if (state != State.NEW) {
+          throw new IllegalStateException("transport cannot start: id=" + id + ", state=" + state);
+        }
+        this.listener = listener;
+        this.state = State.STARTED;
+        reconcile(null, Drop.CRASH);
+      }
+    }
+
+    @Override
+    public boolean send(ReplicaId peer, Envelope message) {
+      return InMemoryNetwork.this.send(this, peer, message);
+    }
+
+    @Override
+    public int maxMessageBytes() {
+      return maxMessageBytes;
+    }
+
+    @Override
+    public void close() {
+      synchronized (lock) {
+        if (isAlive()) {
+          kill(this, State.CLOSED, "closed");
+        }
+      }
+    }
+
+    @Override
+    public String toString() {
+      synchronized (lock) {
+        return "InMemoryTransport{" + id + ", " + state + ", seed=" + seed + "}";
+      }
+    }
+  }
+}

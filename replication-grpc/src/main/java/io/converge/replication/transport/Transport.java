@@ -1,0 +1,152 @@
+package io.converge.replication.transport;
+
+import io.converge.clocks.ReplicaId;
+import io.converge.replication.wire.v1.Envelope;
+
+/**
+ * How the replication engine exchanges {@link Envelope}s with its peers: the one thing it knows of
+ * the network. The gRPC transport (one bidirectional stream per pair of peers) and the {@link
+ * InMemoryNetwork} for deterministic tests are two implementations of this contract, and the engine
+ * must be correct over both.
+ *
+ * <h2>Lifecycle</h2>
+ *
+ * A transport belongs to one replica. The engine calls {@link #start} once, with the replica's id
+ * and the {@link Listener} that receives everything from then on; it then {@link #send}s until it
+ * calls {@link #close}. A transport is not restartable: a replica that restarts (after a crash,
+ * say) makes a new one.
+ *
+ * <h2>Connections and peer events</h2>
+ *
+ * The transport keeps a connection to each peer it can reach (which peers exist is the
+ * implementation's configuration: the gRPC transport's peer list, every other replica of an {@code
+ * InMemoryNetwork}). A replica is never its own peer. For each peer the listener sees {@link
+ * Listener#onPeerUp} when a connection is established and {@link Listener#onPeerDown} when it is
+ * lost (a failed or closed stream, a partition, the peer crashing or closing), strictly alternating
+ * and starting with up: up, down, up, down, and so on. Every message the listener receives from a
+ * peer arrives between an up and the following down of that peer, on the connection that up opened;
+ * no message of a connection is received after that connection's down.
+ *
+ * <p>A down is the engine's signal that whatever it sent to that peer and has not seen acknowledged
+ * may be lost; an up is its signal to (re)start the session: handshake, then resend what is not
+ * acknowledged and let anti-entropy find the rest.
+ *
+ * <h2>Delivery</h2>
+ *
+ * {@link #send} is best-effort and never blocks. {@code true} means only that the transport
+ * accepted the message for a current connection, not that the peer will receive it. The engine must
+ * therefore tolerate every one of the following, and rely on sequence numbers, acknowledgements,
+ * resends and idempotent merges instead:
+ *
+ * <ul>
+ *   <li><b>Loss.</b> Messages in flight when a connection fails are lost. The gRPC transport loses
+ *       nothing else; the in-memory network also loses messages at random when configured to.
+ *   <li><b>Order.</b> On one healthy connection the gRPC transport delivers in the order of {@code
+ *       send} (FIFO, as its one stream does); across a reconnection there is no order, since the
+ *       old connection's messages are lost or already received. The in-memory network is FIFO per
+ *       connection too, unless configured to reorder.
+ *   <li><b>Duplication.</b> The gRPC transport never duplicates a message on its own, but the
+ *       engine's resends do; the in-memory network also duplicates at random when configured to.
+ *       Receivers must apply each delta once (by its sequence number) or idempotently.
+ * </ul>
+ *
+ * <p>The {@code from} a listener receives is the peer the transport knows it is connected to (for
+ * gRPC, the peer it dialled or authenticated); the engine should check that {@link
+ * Envelope#getSender()} agrees with it.
+ *
+ * <h2>Threading</h2>
+ *
+ * {@link #send} and {@link #close} are thread-safe. Listener callbacks concerning one peer ({@code
+ * onPeerUp}, {@code onMessage}, {@code onPeerDown} of that peer) are never concurrent with each
+ * other and happen in the order above; callbacks concerning different peers may be concurrent (the
+ * gRPC transport) or serial (the in-memory network, which runs every callback on the thread that
+ * drives it). The engine must not block in a callback: it hands work to its own executor, or does
+ * little; it may call {@link #send} from inside one.
+ */
+public interface Transport extends AutoCloseable {
+
+  /**
+   * Starts the transport: from now on it connects to peers and calls {@code listener}. Connections
+   * come up asynchronously; each is announced by {@link Listener#onPeerUp}, never from inside this
+   * call.
+   *
+   * @param self the id of the replica this transport belongs to
+   * @param listener receives messages and peer events, as the {@linkplain Transport class
+   *     documentation} describes
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the transport was made for another replica than {@code
+   *     self}
+   * @throws IllegalStateException if the transport was already started or closed
+   */
+  void start(ReplicaId self, Listener listener);
+
+  /**
+   * Sends a message to a peer, best-effort and without blocking; thread-safe.
+   *
+   * <p>Returns {@code false}, and sends nothing, when the message cannot go now: the peer is
+   * unknown, is this replica itself, or has no connection up; the message is larger than {@link
+   * #maxMessageBytes()}; the transport's outbound buffer for that peer is full; or the transport is
+   * closed. Returns {@code true} when it accepted the message, which may still be lost (see
+   * {@linkplain Transport delivery}).
+   *
+   * @param peer the replica to send to
+   * @param message the message; its {@code sender} should be this replica
+   * @return whether the transport accepted the message
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalStateException if the transport was never started
+   */
+  boolean send(ReplicaId peer, Envelope message);
+
+  /**
+   * Returns the largest message this transport sends, as its {@linkplain
+   * Envelope#getSerializedSize() serialized size} in bytes. The engine splits batches and full
+   * states so that every envelope fits; {@link #send} refuses a larger one.
+   *
+   * @return the maximum message size in bytes, at least 1
+   */
+  int maxMessageBytes();
+
+  /**
+   * Closes every connection and releases the transport's resources. Peers see {@link
+   * Listener#onPeerDown}; this replica's listener is not called any more once this method returns
+   * (with the gRPC transport, a callback already running may still finish). Messages in flight may
+   * be lost. Idempotent and thread-safe; a closed transport refuses every {@link #send}.
+   */
+  @Override
+  void close();
+
+  /**
+   * Receives what a {@link Transport} delivers to its replica. See the {@linkplain Transport class
+   * documentation} for the order of callbacks and their threads; implementations must not block.
+   */
+  interface Listener {
+
+    /**
+     * Receives a message from a connected peer.
+     *
+     * @param from the peer the message came from, as the transport knows it
+     * @param message the message
+     */
+    void onMessage(ReplicaId from, Envelope message);
+
+    /**
+     * A connection to {@code peer} is up: messages sent to it from now on may arrive, and messages
+     * from it will follow this call. The engine should start a session (handshake, resend what is
+     * not acknowledged).
+     *
+     * @param peer the peer now connected
+     */
+    void onPeerUp(ReplicaId peer);
+
+    /**
+     * The connection to {@code peer} is lost: messages sent on it and not yet received may be lost,
+     * no more messages of it will arrive, and {@link Transport#send} to that peer returns {@code
+     * false} until the next {@link #onPeerUp}.
+     *
+     * @param peer the peer no longer connected
+     * @param reason why, for logs and metrics only (for example {@code "partitioned"}, {@code
+     *     "crashed"}, or a gRPC status); never parse it
+     */
+    void onPeerDown(ReplicaId peer, String reason);
+  }
+}
