@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 
 final class ReconcilerTest {
 
@@ -131,7 +132,8 @@ final class ReconcilerTest {
   }
 
   @Test
-  void reconcile_100kKeys100Divergent_findsExactlyThemWithEntriesProportionalToDivergence() {
+  void reconcile_100kKeys100Divergent_findsExactlyThemWithEntriesProportionalToDivergence(
+      TestReporter reporter) {
     int n = 100_000;
     int d = 100;
     Pair p = pair(n, d, 42);
@@ -145,28 +147,30 @@ final class ReconcilerTest {
     // Levels of splitting until a range holds leafKeys keys, plus the listing round.
     int levels = levels(n, reconciler);
     long rangeBound = (long) d * (2 + reconciler.fanout()) * levels;
-    System.out.printf(
-        "ReconcilerTest N=%d d=%d %s: rounds=%d rangeDigests=%d keyDigests=%d entries=%d"
-            + " (%.1f per divergent key) largestMessage=%d; bounds: keyDigests < %d,"
-            + " rangeDigests < %d%n",
-        n,
-        d,
-        reconciler,
-        stats.rounds(),
-        stats.rangeDigests(),
-        stats.keyDigests(),
-        stats.entries(),
-        (double) stats.entries() / d,
-        stats.largestMessage(),
-        20 * d,
-        rangeBound);
+    reporter.publishEntry(
+        "exchange",
+        String.format(
+            "N=%d d=%d %s: rounds=%d rangeDigests=%d keyDigests=%d entries=%d"
+                + " (%.1f per divergent key) largestMessage=%d; bounds: keyDigests < %d,"
+                + " rangeDigests < %d",
+            n,
+            d,
+            reconciler,
+            stats.rounds(),
+            stats.rangeDigests(),
+            stats.keyDigests(),
+            stats.entries(),
+            (double) stats.entries() / d,
+            stats.largestMessage(),
+            20 * d,
+            rangeBound));
     assertTrue(stats.keyDigests() < 20L * d, "key digests: " + stats.keyDigests());
     assertTrue(stats.rangeDigests() < rangeBound, "range digests: " + stats.rangeDigests());
     assertTrue(stats.entries() < n / 10, "entries: " + stats.entries());
   }
 
   @Test
-  void reconcile_100kKeysOtherSettings_entriesStayProportionalToDivergence() {
+  void reconcile_100kKeysOtherSettings_entriesStayProportionalToDivergence(TestReporter reporter) {
     int n = 100_000;
     Pair[] pairs = {pair(n, 1, 7), pair(n, 100, 7), pair(n, 1000, 7)};
     List<Reconciler> settings =
@@ -184,19 +188,21 @@ final class ReconcilerTest {
         ReconciliationSession session = drive(reconciler, p.local(), reconciler, p.remote());
         assertEquals(p.expected(), session.divergence());
         ExchangeStats stats = session.stats();
-        System.out.printf(
-            "ReconcilerTest N=%d d=%-4d fanout=%-2d leafKeys=%-2d maxEntries=%-4d: rounds=%-3d"
-                + " rangeDigests=%-6d keyDigests=%-5d entries/d=%.1f largestMessage=%d%n",
-            n,
-            d,
-            reconciler.fanout(),
-            reconciler.leafKeys(),
-            reconciler.maxEntriesPerMessage(),
-            stats.rounds(),
-            stats.rangeDigests(),
-            stats.keyDigests(),
-            (double) stats.entries() / d,
-            stats.largestMessage());
+        reporter.publishEntry(
+            "exchange",
+            String.format(
+                "N=%d d=%-4d fanout=%-2d leafKeys=%-2d maxEntries=%-4d: rounds=%-3d"
+                    + " rangeDigests=%-6d keyDigests=%-5d entries/d=%.1f largestMessage=%d",
+                n,
+                d,
+                reconciler.fanout(),
+                reconciler.leafKeys(),
+                reconciler.maxEntriesPerMessage(),
+                stats.rounds(),
+                stats.rangeDigests(),
+                stats.keyDigests(),
+                (double) stats.entries() / d,
+                stats.largestMessage()));
         assertTrue(stats.keyDigests() <= (long) d * reconciler.leafKeys());
         assertTrue(
             stats.rangeDigests() < (long) d * (2 + reconciler.fanout()) * levels(n, reconciler));
