@@ -47,8 +47,12 @@ abstract sealed class Causal<T extends Causal<T>> implements CausalCrdt<T>
 
   // --- what each type provides -------------------------------------------------------------
 
-  /** Returns a value with this store and the given context, delta flag and pending delta. */
-  abstract T with(CausalContext context, boolean delta, T pending);
+  /**
+   * Returns a value with this store, the given context and pending delta. With {@code keepDelta}
+   * false a delta is read as a bare full state (as values nested in a map are); a full state keeps
+   * its flags either way.
+   */
+  abstract T with(CausalContext context, boolean keepDelta, T pending);
 
   /** Whether this value is a delta (its context concerns only the keys or entries it lists). */
   abstract boolean isDelta();

@@ -154,7 +154,7 @@ public final class CausalCounter extends Causal<CausalCounter> {
   }
 
   @Override
-  CausalCounter with(CausalContext newContext, boolean delta, CausalCounter newPending) {
+  CausalCounter with(CausalContext newContext, boolean keepDelta, CausalCounter newPending) {
     return new CausalCounter(changes, newContext, newPending);
   }
 

@@ -79,7 +79,7 @@ public final class DWFlag extends Causal<DWFlag> {
   }
 
   @Override
-  DWFlag with(CausalContext newContext, boolean delta, DWFlag newPending) {
+  DWFlag with(CausalContext newContext, boolean keepDelta, DWFlag newPending) {
     return new DWFlag(enables, disables, newContext, newPending);
   }
 

@@ -9,8 +9,7 @@ import java.util.List;
  * that are not themselves events of the delta (its dependencies).
  *
  * <p>A receiver whose context already holds the dependencies gets the delta in causal order: it
- * learns of no write whose own effects it lacks, so a closed state stays closed. A delta whose
- * dependencies are unknown has every dot of its context as a dependency.
+ * learns of no write whose own effects it lacks, so a closed state stays closed.
  *
  * @param events the delta's own events
  * @param deps the overwritten dots the receiver should already have seen
@@ -20,11 +19,6 @@ record DeltaDots(CausalContext events, CausalContext deps) {
   /** One mutation: it made {@code event} and overwrote {@code seen}. */
   static DeltaDots of(List<Dot> seen, Dot event) {
     return new DeltaDots(CausalContext.empty().add(event), Causal.dotsContext(seen));
-  }
-
-  /** A delta of unknown make-up: all of {@code context} is a dependency. */
-  static DeltaDots unknown(CausalContext context) {
-    return new DeltaDots(CausalContext.empty(), context);
   }
 
   /** The make-up of the join of two deltas. */

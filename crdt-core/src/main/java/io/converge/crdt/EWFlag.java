@@ -79,7 +79,7 @@ public final class EWFlag extends Causal<EWFlag> {
   }
 
   @Override
-  EWFlag with(CausalContext newContext, boolean delta, EWFlag newPending) {
+  EWFlag with(CausalContext newContext, boolean keepDelta, EWFlag newPending) {
     return new EWFlag(enables, newContext, newPending);
   }
 

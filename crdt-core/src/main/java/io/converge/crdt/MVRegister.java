@@ -159,7 +159,7 @@ public final class MVRegister<V> extends Causal<MVRegister<V>> {
   }
 
   @Override
-  MVRegister<V> with(CausalContext newContext, boolean delta, MVRegister<V> newPending) {
+  MVRegister<V> with(CausalContext newContext, boolean keepDelta, MVRegister<V> newPending) {
     return new MVRegister<>(siblings, newContext, newPending);
   }
 

@@ -312,17 +312,12 @@ public final class ORMap<K, V extends CausalCrdt<V>> extends Causal<ORMap<K, V>>
   // --- Causal ----------------------------------------------------------------------------------
 
   @Override
-  ORMap<K, V> with(CausalContext newContext, boolean delta, ORMap<K, V> newPending) {
-    if (delta == isDelta()) {
+  ORMap<K, V> with(CausalContext newContext, boolean keepDelta, ORMap<K, V> newPending) {
+    if (keepDelta || !isDelta()) {
       return new ORMap<>(entries, newContext, touched, deltaDots, closed, zero, newPending);
     }
-    if (!delta) {
-      return new ORMap<>(entries, newContext, null, null, false, zero, newPending);
-    }
-    HashTrieMap.Builder<K, Boolean> keys = HashTrieMap.builder();
-    entries.forEach((k, v) -> keys.put(k, Boolean.TRUE));
-    return new ORMap<>(
-        entries, newContext, keys.build(), DeltaDots.unknown(newContext), false, zero, newPending);
+    // A delta read as a bare store (nested in a map) is a full state not known to be closed.
+    return new ORMap<>(entries, newContext, null, null, false, zero, newPending);
   }
 
   @Override

@@ -190,16 +190,12 @@ public final class ORSet<E> extends Causal<ORSet<E>> {
   // --- Causal ----------------------------------------------------------------------------------
 
   @Override
-  ORSet<E> with(CausalContext newContext, boolean delta, ORSet<E> newPending) {
-    if (delta == isDelta()) {
+  ORSet<E> with(CausalContext newContext, boolean keepDelta, ORSet<E> newPending) {
+    if (keepDelta || !isDelta()) {
       return new ORSet<>(entries, newContext, touched, deltaDots, closed, newPending);
     }
-    // A delta read as a bare state (nested in a map), or a state read as a delta: neither is
-    // known to be closed, and a state read as a delta concerns all its keys.
-    return delta
-        ? new ORSet<>(
-            entries, newContext, keysOf(entries), DeltaDots.unknown(newContext), false, newPending)
-        : new ORSet<>(entries, newContext, null, null, false, newPending);
+    // A delta read as a bare store (nested in a map) is a full state not known to be closed.
+    return new ORSet<>(entries, newContext, null, null, false, newPending);
   }
 
   @Override
