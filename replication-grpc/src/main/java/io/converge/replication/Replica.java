@@ -1,0 +1,382 @@
+package io.converge.replication;
+
+import io.converge.clocks.HybridLogicalClock;
+import io.converge.clocks.ReplicaId;
+import io.converge.crdt.DeltaCrdt;
+import io.converge.replication.transport.Transport;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+
+/**
+ * An embedded replica: a set of named CRDT values that this process updates locally and that
+ * converge with the values of the same names on every peer, in whatever order the replicas write,
+ * and across partitions. Made by {@link #builder()}.
+ *
+ * <pre>{@code
+ * Key<GCounter> visits = Key.gCounter("visits");
+ * try (Replica us = Replica.builder().replicaId("us-east").transport(transport).key(visits).start()) {
+ *   us.update(visits, c -> c.increment(us.self(), 1));
+ *   long seen = us.get(visits).value();
+ * }
+ * }</pre>
+ *
+ * <p><b>Guarantees.</b> An update is applied locally when {@link #update} returns, and shipped to
+ * every connected peer as a delta; deltas are acknowledged and resent until acknowledged, and
+ * periodic anti-entropy sends the full state of every key that still differs. Once the network
+ * heals and stays up, every replica ends up with the merge of every update made anywhere (that the
+ * replica that made it did not lose first: state is held in memory only, so a replica that dies
+ * before its deltas left loses them).
+ *
+ * <p><b>Keys.</b> A key is bound to one CRDT type. Declare the keys a replica may receive with
+ * {@link Builder#key} or {@link Builder#keyFamily}; a key used locally and not declared is declared
+ * by that use. A delta or full state from a peer for an undeclared key, or with another type than
+ * the declared one, is refused ({@code Reject(TYPE_MISMATCH)} to the sender, counted in {@link
+ * #stats()}) and the local value is untouched.
+ *
+ * <p>This class is thread-safe.
+ */
+public final class Replica implements AutoCloseable {
+
+  private final ReplicationEngine engine;
+  private final ScheduledExecutorService ownedExecutor;
+
+  private Replica(ReplicationEngine engine, ScheduledExecutorService ownedExecutor) {
+    this.engine = engine;
+    this.ownedExecutor = ownedExecutor;
+  }
+
+  /**
+   * Returns a new builder.
+   *
+   * @return a builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns this replica's id.
+   *
+   * @return the id
+   */
+  public ReplicaId self() {
+    return engine.self();
+  }
+
+  /**
+   * Returns this replica's hybrid logical clock, to timestamp register writes ({@code
+   * LWWRegister.set(value, clock, writer)}).
+   *
+   * @return the clock, thread-safe
+   */
+  public HybridLogicalClock clock() {
+    return engine.clock();
+  }
+
+  /**
+   * Applies a mutation to a key's value, atomically with respect to every other update, and ships
+   * its delta to the peers. {@code function} receives the current value with no pending delta and
+   * must return it mutated by its delta-producing methods, with {@link #self()} as the replica (for
+   * example {@code c -> c.increment(replica.self(), 1)}); a result with no delta changes nothing.
+   * It runs under the replica's lock: it must be quick and must not call the replica. Subscribers
+   * are notified before this method returns, on the calling thread.
+   *
+   * @param key the key
+   * @param function the mutation
+   * @param <T> the CRDT type
+   * @return the new value (the current one if the function produced no delta)
+   * @throws NullPointerException if an argument is null, or the function returns null
+   * @throws IllegalArgumentException if the key's name is declared with another type
+   * @throws IllegalStateException if the replica is closed
+   * @throws io.converge.replication.codec.WireException OVERSIZED if the delta exceeds the wire
+   *     limits; the value is then unchanged
+   */
+  public <T extends DeltaCrdt<T>> T update(Key<T> key, UnaryOperator<T> function) {
+    return engine.update(key, function);
+  }
+
+  /**
+   * Returns a key's current value.
+   *
+   * @param key the key
+   * @param <T> the CRDT type
+   * @return the value, or {@link Key#zero()} if the key was never written here
+   * @throws NullPointerException if {@code key} is null
+   * @throws IllegalArgumentException if the key's name is declared with another type
+   */
+  public <T extends DeltaCrdt<T>> T get(Key<T> key) {
+    return engine.get(key);
+  }
+
+  /**
+   * Calls {@code listener} with the new value after each change of a key, local or remote, outside
+   * the replica's lock (on the thread that made the change: the updater's, or the transport's). A
+   * merge from a peer that changes nothing is not notified. The listener must not throw.
+   *
+   * @param key the key
+   * @param listener the listener
+   * @param <T> the CRDT type
+   * @return a subscription; closing it stops the calls
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the key's name is declared with another type
+   * @throws IllegalStateException if the replica is closed
+   */
+  public <T extends DeltaCrdt<T>> Subscription subscribe(Key<T> key, Consumer<? super T> listener) {
+    return engine.subscribe(key, listener);
+  }
+
+  /**
+   * Returns the status of every peer this replica has been connected to.
+   *
+   * @return an immutable map, by peer id
+   */
+  public Map<ReplicaId, PeerStatus> peers() {
+    return engine.peers();
+  }
+
+  /**
+   * Returns the replica's counters.
+   *
+   * @return a snapshot
+   */
+  public Stats stats() {
+    return engine.stats();
+  }
+
+  /**
+   * Stops replicating: closes the transport and stops the timers. Deltas not yet acknowledged by a
+   * peer are not sent any more. Idempotent.
+   */
+  @Override
+  public void close() {
+    engine.close();
+    if (ownedExecutor != null) {
+      ownedExecutor.shutdownNow();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Replica[" + engine.self() + "]";
+  }
+
+  /** Configures and starts a {@link Replica}. Not thread-safe. */
+  public static final class Builder {
+
+    /** The default interval of anti-entropy rounds. */
+    public static final Duration DEFAULT_ANTI_ENTROPY_INTERVAL = Duration.ofSeconds(5);
+
+    /** The default interval of resends of unacknowledged deltas. */
+    public static final Duration DEFAULT_RESEND_INTERVAL = Duration.ofMillis(500);
+
+    /** The default bound of the outbound delta log. */
+    public static final int DEFAULT_MAX_LOG_ENTRIES = 100_000;
+
+    private ReplicaId replicaId;
+    private Transport transport;
+    private HybridLogicalClock clock;
+    private EngineScheduler scheduler;
+    private Duration antiEntropyInterval = DEFAULT_ANTI_ENTROPY_INTERVAL;
+    private Duration resendInterval = DEFAULT_RESEND_INTERVAL;
+    private int maxLogEntries = DEFAULT_MAX_LOG_ENTRIES;
+    private final Map<String, Key<?>> keys = new LinkedHashMap<>();
+    private final Map<String, Function<String, Key<?>>> families = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /**
+     * Sets the replica's id. Required.
+     *
+     * @param id the id
+     * @return this builder
+     * @throws NullPointerException if {@code id} is null
+     */
+    public Builder replicaId(ReplicaId id) {
+      this.replicaId = Objects.requireNonNull(id, "id");
+      return this;
+    }
+
+    /**
+     * Sets the replica's id by name.
+     *
+     * @param name the name, as {@link ReplicaId#of(String)}
+     * @return this builder
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if the name is not a valid replica id
+     */
+    public Builder replicaId(String name) {
+      return replicaId(ReplicaId.of(name));
+    }
+
+    /**
+     * Sets the transport to the peers. Required. The replica starts it and closes it.
+     *
+     * @param transport a transport not started yet
+     * @return this builder
+     * @throws NullPointerException if {@code transport} is null
+     */
+    public Builder transport(Transport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
+      return this;
+    }
+
+    /**
+     * Sets the hybrid logical clock. Default: {@link HybridLogicalClock#system()}.
+     *
+     * @param clock the clock
+     * @return this builder
+     * @throws NullPointerException if {@code clock} is null
+     */
+    public Builder clock(HybridLogicalClock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Sets what runs the timers. Default: a daemon thread of the replica's own, stopped by {@link
+     * Replica#close()}.
+     *
+     * @param scheduler the scheduler
+     * @return this builder
+     * @throws NullPointerException if {@code scheduler} is null
+     */
+    public Builder scheduler(EngineScheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * Declares a key, so that deltas of its name from peers can be decoded.
+     *
+     * @param key the key
+     * @return this builder
+     * @throws NullPointerException if {@code key} is null
+     * @throws IllegalArgumentException if a key of that name is declared with another type
+     */
+    public Builder key(Key<?> key) {
+      Objects.requireNonNull(key, "key");
+      Key<?> previous = keys.putIfAbsent(key.name(), key);
+      if (previous != null && !previous.equals(key)) {
+        throw new IllegalArgumentException(
+            "key " + key.name() + " is already declared as " + previous.typeName());
+      }
+      return this;
+    }
+
+    /**
+     * Declares every key whose name starts with {@code prefix}: the function makes the key of such
+     * a name (it must return a key of exactly that name, or null if the name is not one). When
+     * prefixes overlap, the longest matching one decides.
+     *
+     * @param prefix the prefix, possibly empty
+     * @param keyOfName makes the key of a name; must be thread-safe and quick
+     * @return this builder
+     * @throws NullPointerException if an argument is null
+     */
+    public Builder keyFamily(String prefix, Function<String, Key<?>> keyOfName) {
+      families.put(Objects.requireNonNull(prefix, "prefix"), Objects.requireNonNull(keyOfName));
+      return this;
+    }
+
+    /**
+     * Sets how often anti-entropy compares digests with each connected peer. It should be much
+     * longer than a round trip. Default {@link #DEFAULT_ANTI_ENTROPY_INTERVAL}.
+     *
+     * @param interval the interval, positive
+     * @return this builder
+     * @throws NullPointerException if {@code interval} is null
+     * @throws IllegalArgumentException if it is not positive
+     */
+    public Builder antiEntropyInterval(Duration interval) {
+      this.antiEntropyInterval = positive("antiEntropyInterval", interval);
+      return this;
+    }
+
+    /**
+     * Sets how often unacknowledged deltas are resent. Default {@link #DEFAULT_RESEND_INTERVAL}.
+     *
+     * @param interval the interval, positive
+     * @return this builder
+     * @throws NullPointerException if {@code interval} is null
+     * @throws IllegalArgumentException if it is not positive
+     */
+    public Builder resendInterval(Duration interval) {
+      this.resendInterval = positive("resendInterval", interval);
+      return this;
+    }
+
+    /**
+     * Bounds the outbound delta log. When a peer lags by more, its oldest deltas are dropped and it
+     * receives what it missed through anti-entropy (full states of the keys that differ). Default
+     * {@link #DEFAULT_MAX_LOG_ENTRIES}.
+     *
+     * @param entries the bound, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code entries} is below 1
+     */
+    public Builder maxLogEntries(int entries) {
+      if (entries < 1) {
+        throw new IllegalArgumentException("maxLogEntries must be >= 1: entries=" + entries);
+      }
+      this.maxLogEntries = entries;
+      return this;
+    }
+
+    private static Duration positive(String name, Duration interval) {
+      Objects.requireNonNull(interval, name);
+      if (interval.isZero() || interval.isNegative()) {
+        throw new IllegalArgumentException(name + " must be > 0: " + name + "=" + interval);
+      }
+      return interval;
+    }
+
+    /**
+     * Starts the replica: starts the transport and the timers.
+     *
+     * @return the running replica
+     * @throws IllegalStateException if the replica id or the transport is not set
+     */
+    public Replica start() {
+      if (replicaId == null) {
+        throw new IllegalStateException("replicaId is required");
+      }
+      if (transport == null) {
+        throw new IllegalStateException("transport is required");
+      }
+      HybridLogicalClock hlc = clock != null ? clock : HybridLogicalClock.system();
+      ScheduledExecutorService owned = null;
+      EngineScheduler timers = scheduler;
+      if (timers == null) {
+        owned =
+            Executors.newSingleThreadScheduledExecutor(
+                task -> {
+                  Thread thread = new Thread(task, "converge-replica-" + replicaId.name());
+                  thread.setDaemon(true);
+                  return thread;
+                });
+        timers = EngineScheduler.of(owned);
+      }
+      ReplicationEngine engine =
+          new ReplicationEngine(
+              replicaId,
+              transport,
+              hlc,
+              timers,
+              antiEntropyInterval,
+              resendInterval,
+              maxLogEntries,
+              hlc.now().packed(),
+              keys,
+              families);
+      engine.start();
+      return new Replica(engine, owned);
+    }
+  }
+}

@@ -1,0 +1,945 @@
+package io.converge.replication;
+
+import com.google.protobuf.ByteString;
+import io.converge.clocks.ClockOffsetException;
+import io.converge.clocks.HlcTimestamp;
+import io.converge.clocks.HybridLogicalClock;
+import io.converge.clocks.ReplicaId;
+import io.converge.crdt.DeltaCrdt;
+import io.converge.replication.antientropy.Divergence;
+import io.converge.replication.antientropy.KeyDigestTree;
+import io.converge.replication.antientropy.Reconciler;
+import io.converge.replication.antientropy.ReconciliationSession;
+import io.converge.replication.codec.Clocks;
+import io.converge.replication.codec.WireException;
+import io.converge.replication.codec.WireLimits;
+import io.converge.replication.transport.Transport;
+import io.converge.replication.wire.v1.Ack;
+import io.converge.replication.wire.v1.DeltaBatch;
+import io.converge.replication.wire.v1.DigestRequest;
+import io.converge.replication.wire.v1.DigestResponse;
+import io.converge.replication.wire.v1.Envelope;
+import io.converge.replication.wire.v1.FullStateChunk;
+import io.converge.replication.wire.v1.Handshake;
+import io.converge.replication.wire.v1.KeyedDelta;
+import io.converge.replication.wire.v1.Reject;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+
+/**
+ * The transport-agnostic replication engine behind a {@link Replica}.
+ *
+ * <h2>Concurrency</h2>
+ *
+ * All state (the values, the outbound log, the per-peer sessions, the digest tree, the counters) is
+ * guarded by one monitor, {@link #lock}. Every entry point (a local update, a transport callback, a
+ * timer) takes it, does O(delta) work (plus the encoding of the delta), and records what must
+ * happen afterwards in an {@link Effects}: the envelopes to send and the subscribers to notify.
+ * Those run after the monitor is released, so that a subscriber may call the replica and a
+ * transport's {@code send} never runs while we hold our lock (no lock-order cycle with a transport
+ * that calls us back from its own threads). One lock makes each update atomic per key (and across
+ * keys); it is simple and, since the work under it is small, not the bottleneck of a replica whose
+ * messages cross regions. Digests of changed keys are recomputed lazily, before anti-entropy reads
+ * the tree, so that applying a delta does not re-encode the whole state.
+ *
+ * <h2>Protocol</h2>
+ *
+ * <ol>
+ *   <li><b>Deltas.</b> Each local update yields a delta, numbered by a per-replica sequence (1, 2,
+ *       ...) and appended to the outbound log. It is sent at once to every connected peer in a
+ *       {@code DeltaBatch}. A receiver keeps, per sender, the next sequence it expects; it applies
+ *       only that one (and the contiguous ones after it in the batch), skips those already applied
+ *       (duplicates) and ignores those beyond a gap (they will be resent), so a sender's deltas
+ *       apply exactly once and in order. It answers every batch with {@code Ack(up_to_sequence)},
+ *       the highest contiguous sequence it applied.
+ *   <li><b>Resends.</b> Every resend interval, and when a connection comes up (after the {@code
+ *       Handshake}), the sender resends each connected peer its unacknowledged deltas from {@code
+ *       acked + 1}, in bounded batches. A handshake carries the replica's incarnation (chosen at
+ *       start); a peer whose incarnation changed restarted with no state, so the receiver expects
+ *       its sequence 1 again and the sender resends it everything it still holds.
+ *   <li><b>Bounded log.</b> Entries acknowledged by every peer this replica has seen are dropped.
+ *       The log holds at most {@code maxLogEntries}; beyond that the oldest entries are dropped
+ *       even if a lagging (partitioned, slow) peer has not acknowledged them. Such a peer is then
+ *       sent an empty {@code DeltaBatch} whose {@code first_sequence} is the oldest sequence still
+ *       held: it tells the receiver to skip ahead. What it missed reaches it through anti-entropy,
+ *       which sends the full state of every key that differs.
+ *   <li><b>Anti-entropy.</b> Every anti-entropy interval, the engine runs a {@link
+ *       ReconciliationSession} with each connected peer over {@code DigestRequest} / {@code
+ *       DigestResponse}, on a {@link KeyDigestTree} of (key, type, SHA-256 of the encoded state);
+ *       for each key that differs, or exists only here, it sends its full state in {@code
+ *       FullStateChunk}s, each under the transport's message size. The receiver reassembles,
+ *       decodes and merges. Each side pushes its own state, so two sessions (one from each side)
+ *       settle a difference. Digests hash the state as held (with no pending delta); equal contents
+ *       with different closed flags (see {@code ORSet}) differ once, and the merge of the closed
+ *       state settles it. A session whose response was lost is abandoned at the next interval. A
+ *       local delta too large for one message of the transport gets no sequence number and is not
+ *       sent as a delta: anti-entropy ships its key's full state, in chunks, at the next round.
+ *       Chunks of a full state are reassembled per peer, key and transfer number, so chunks of two
+ *       transfers are never combined even when reordered; a transfer whose chunks are lost is
+ *       superseded by the next round's.
+ *   <li><b>Clocks and bad input.</b> Every envelope carries the sender and {@code sent_at}, a
+ *       timestamp of the sender's hybrid logical clock. The receiver checks that the sender is the
+ *       peer of the connection and the protocol version, then updates its clock; a timestamp beyond
+ *       the maximum offset is refused with {@code Reject(CLOCK_OFFSET)}, and nothing of the message
+ *       is applied. A message that does not decode is refused with the reason of its {@link
+ *       WireException}, and nothing of it is applied. A delta or full state for a key with no
+ *       declaration, or with another type than the declared one, is refused with {@code
+ *       Reject(TYPE_MISMATCH)}: that key's state is untouched, and the delta's sequence is
+ *       consumed, so that one misconfigured key does not stall the sender's other keys. Every
+ *       refusal is counted; a {@code Reject} is never answered with one.
+ * </ol>
+ */
+final class ReplicationEngine implements Transport.Listener {
+
+  static final int PROTOCOL_VERSION = 1;
+
+  private static final int MAX_DELTAS_PER_BATCH = 256;
+  private static final int MAX_BATCHES_PER_RESEND = 8;
+  private static final int MAX_CHUNKS = 1 << 16;
+
+  /** A bound on what an envelope and a batch add around one delta (sender id, timestamps). */
+  private static final int ENVELOPE_OVERHEAD = 256;
+
+  private final Object lock = new Object();
+  private final ReplicaId self;
+  private final String selfWire;
+  private final Transport transport;
+  private final HybridLogicalClock clock;
+  private final EngineScheduler scheduler;
+  private final Duration antiEntropyInterval;
+  private final Duration resendInterval;
+  private final int maxLogEntries;
+  private final long incarnation;
+  private final Reconciler reconciler = Reconciler.defaults();
+
+  private final Map<String, Key<?>> declared;
+  private final TreeMap<String, Function<String, Key<?>>> families;
+
+  private final Map<String, Slot<?>> slots = new HashMap<>();
+  private final KeyDigestTree tree = new KeyDigestTree();
+  private final Set<String> dirty = new LinkedHashSet<>();
+  private final ArrayDeque<LogEntry> log = new ArrayDeque<>();
+  private long nextSequence = 1;
+  private final Map<ReplicaId, Peer> peers = new TreeMap<>();
+  private final Map<String, CopyOnWriteArrayList<Consumer<Object>>> subscribers = new HashMap<>();
+  private boolean started;
+  private boolean closed;
+
+  private long deltasSent;
+  private long deltasReceived;
+  private long fullStatesSent;
+
+  /** The last full-state transfer number this replica used (see FullStateChunk.transfer). */
+  private long lastTransfer;
+
+  private long fullStatesReceived;
+  private long digestRounds;
+  private long oversizedDeltas;
+  private final EnumMap<WireException.Reason, Long> rejected =
+      new EnumMap<>(WireException.Reason.class);
+  private final EnumMap<WireException.Reason, Long> rejectsReceived =
+      new EnumMap<>(WireException.Reason.class);
+
+  ReplicationEngine(
+      ReplicaId self,
+      Transport transport,
+      HybridLogicalClock clock,
+      EngineScheduler scheduler,
+      Duration antiEntropyInterval,
+      Duration resendInterval,
+      int maxLogEntries,
+      long incarnation,
+      Map<String, Key<?>> declared,
+      Map<String, Function<String, Key<?>>> families) {
+    this.self = self;
+    this.selfWire = Clocks.toWire(self);
+    this.transport = transport;
+    this.clock = clock;
+    this.scheduler = scheduler;
+    this.antiEntropyInterval = antiEntropyInterval;
+    this.resendInterval = resendInterval;
+    this.maxLogEntries = maxLogEntries;
+    this.incarnation = incarnation;
+    this.declared = new HashMap<>(declared);
+    this.families = new TreeMap<>(families);
+    for (WireException.Reason reason : WireException.Reason.values()) {
+      rejected.put(reason, 0L);
+      rejectsReceived.put(reason, 0L);
+    }
+  }
+
+  void start() {
+    synchronized (lock) {
+      started = true;
+    }
+    transport.start(self, this);
+    scheduler.schedule(resendInterval, this::resendTick);
+    scheduler.schedule(antiEntropyInterval, this::antiEntropyTick);
+  }
+
+  ReplicaId self() {
+    return self;
+  }
+
+  HybridLogicalClock clock() {
+    return clock;
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // Local API
+  // -----------------------------------------------------------------------------------------
+
+  <T extends DeltaCrdt<T>> T update(Key<T> key, UnaryOperator<T> function) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(function, "function");
+    Effects fx = new Effects();
+    T result;
+    synchronized (lock) {
+      checkOpen();
+      Slot<T> slot = localSlot(key, true);
+      T next = Objects.requireNonNull(function.apply(slot.state.resetDelta()), "function result");
+      Optional<T> delta = next.delta();
+      if (delta.isEmpty()) {
+        return slot.state;
+      }
+      byte[] payload = slot.key.codec().encode(delta.get());
+      slot.state = next.resetDelta();
+      dirty.add(key.name());
+      KeyedDelta keyed =
+          KeyedDelta.newBuilder()
+              .setKey(key.name())
+              .setType(slot.key.typeName())
+              .setPayload(ByteString.copyFrom(payload))
+              .setOriginTime(Clocks.toWire(clock.now()))
+              .build();
+      if (keyed.getSerializedSize() + ENVELOPE_OVERHEAD > transport.maxMessageBytes()) {
+        // Too large for one message: no sequence; anti-entropy ships the key's state in chunks.
+        oversizedDeltas++;
+        notifyLater(fx, slot);
+        result = slot.state;
+      } else {
+        long sequence = nextSequence++;
+        log.addLast(new LogEntry(sequence, keyed));
+        for (Peer peer : peers.values()) {
+          if (peer.connected && peer.sent == sequence - 1) {
+            // Contiguous with what this connection already carried; otherwise the resend covers it.
+            fx.send(
+                peer.id,
+                DeltaBatch.newBuilder().setFirstSequence(sequence).addDeltas(keyed).build(),
+                1);
+            peer.sent = sequence;
+          }
+        }
+        trimLog();
+        notifyLater(fx, slot);
+        result = slot.state;
+      }
+    }
+    fx.run();
+    return result;
+  }
+
+  <T extends DeltaCrdt<T>> T get(Key<T> key) {
+    Objects.requireNonNull(key, "key");
+    synchronized (lock) {
+      Slot<T> slot = localSlot(key, false);
+      return slot == null ? key.zero() : slot.state;
+    }
+  }
+
+  <T extends DeltaCrdt<T>> Subscription subscribe(Key<T> key, Consumer<? super T> listener) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(listener, "listener");
+    @SuppressWarnings("unchecked")
+    Consumer<Object> untyped = value -> listener.accept((T) value);
+    CopyOnWriteArrayList<Consumer<Object>> list;
+    synchronized (lock) {
+      checkOpen();
+      localSlot(key, false);
+      list = subscribers.computeIfAbsent(key.name(), k -> new CopyOnWriteArrayList<>());
+      list.add(untyped);
+    }
+    return () -> list.remove(untyped);
+  }
+
+  Map<ReplicaId, PeerStatus> peers() {
+    synchronized (lock) {
+      Map<ReplicaId, PeerStatus> result = new TreeMap<>();
+      long last = nextSequence - 1;
+      for (Peer peer : peers.values()) {
+        long pending = Math.max(0, last - Math.max(peer.acked, firstSequence() - 1));
+        result.put(
+            peer.id,
+            new PeerStatus(
+                peer.connected, Optional.ofNullable(peer.lastContact), peer.acked, pending));
+      }
+      return Map.copyOf(result);
+    }
+  }
+
+  Stats stats() {
+    synchronized (lock) {
+      return new Stats(
+          deltasSent,
+          deltasReceived,
+          fullStatesSent,
+          fullStatesReceived,
+          digestRounds,
+          oversizedDeltas,
+          rejected,
+          rejectsReceived);
+    }
+  }
+
+  int logSize() {
+    synchronized (lock) {
+      return log.size();
+    }
+  }
+
+  void close() {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    transport.close();
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("replica " + self + " is closed");
+    }
+  }
+
+  /**
+   * Finds (or, with create, makes) the slot of a local key, checking it against its declaration.
+   */
+  private <T extends DeltaCrdt<T>> Slot<T> localSlot(Key<T> key, boolean create) {
+    Key<?> declaration = resolve(key.name());
+    if (declaration == null) {
+      declared.put(key.name(), key);
+    } else if (!declaration.typeName().equals(key.typeName())) {
+      throw new IllegalArgumentException(
+          "key "
+              + key.name()
+              + " is declared as "
+              + declaration.typeName()
+              + ", not "
+              + key.typeName());
+    }
+    Slot<?> slot = slots.get(key.name());
+    if (slot == null && create) {
+      slot = new Slot<>(key, key.zero());
+      slots.put(key.name(), slot);
+    }
+    @SuppressWarnings("unchecked")
+    Slot<T> typed = (Slot<T>) slot;
+    return typed;
+  }
+
+  private Key<?> resolve(String name) {
+    Key<?> key = declared.get(name);
+    if (key != null) {
+      return key;
+    }
+    for (Map.Entry<String, Function<String, Key<?>>> family : families.descendingMap().entrySet()) {
+      if (name.startsWith(family.getKey())) {
+        Key<?> made = family.getValue().apply(name);
+        if (made != null && made.name().equals(name)) {
+          declared.put(name, made);
+          return made;
+        }
+      }
+    }
+    return null;
+  }
+
+  private <T extends DeltaCrdt<T>> void notifyLater(Effects fx, Slot<T> slot) {
+    CopyOnWriteArrayList<Consumer<Object>> list = subscribers.get(slot.key.name());
+    if (list != null && !list.isEmpty()) {
+      T value = slot.state;
+      fx.notifications.add(
+          () -> {
+            for (Consumer<Object> listener : list) {
+              listener.accept(value);
+            }
+          });
+    }
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // Outbound log
+  // -----------------------------------------------------------------------------------------
+
+  private long firstSequence() {
+    return log.isEmpty() ? nextSequence : log.peekFirst().sequence;
+  }
+
+  private void trimLog() {
+    long minAcked = nextSequence - 1;
+    for (Peer peer : peers.values()) {
+      minAcked = Math.min(minAcked, peer.acked);
+    }
+    if (peers.isEmpty()) {
+      minAcked = 0;
+    }
+    while (!log.isEmpty() && (log.peekFirst().sequence <= minAcked || log.size() > maxLogEntries)) {
+      log.pollFirst();
+    }
+  }
+
+  /** Sends a peer what it has not acknowledged, from acked + 1, in a bounded number of batches. */
+  private void resend(Peer peer, Effects fx) {
+    if (!peer.connected) {
+      return;
+    }
+    long first = firstSequence();
+    if (peer.acked < first - 1) {
+      // Its backlog was dropped from the bounded log: tell it to skip; anti-entropy fills in.
+      fx.send(peer.id, DeltaBatch.newBuilder().setFirstSequence(first).build(), 0);
+    }
+    long from = Math.max(peer.acked + 1, first);
+    if (from >= nextSequence) {
+      return;
+    }
+    int budget = Math.max(1, transport.maxMessageBytes() / 2);
+    Iterator<LogEntry> entries = log.iterator();
+    DeltaBatch.Builder batch = null;
+    int bytes = 0;
+    int batches = 0;
+    while (entries.hasNext() && batches < MAX_BATCHES_PER_RESEND) {
+      LogEntry entry = entries.next();
+      if (entry.sequence < from) {
+        continue;
+      }
+      int size = entry.delta.getSerializedSize() + 16;
+      if (batch != null
+          && (bytes + size > budget || batch.getDeltasCount() >= MAX_DELTAS_PER_BATCH)) {
+        fx.send(peer.id, batch.build(), batch.getDeltasCount());
+        batches++;
+        batch = null;
+      }
+      if (batches >= MAX_BATCHES_PER_RESEND) {
+        break;
+      }
+      if (batch == null) {
+        batch = DeltaBatch.newBuilder().setFirstSequence(entry.sequence);
+        bytes = 64;
+      }
+      batch.addDeltas(entry.delta);
+      bytes += size;
+      peer.sent = Math.max(peer.sent, entry.sequence);
+    }
+    if (batch != null) {
+      fx.send(peer.id, batch.build(), batch.getDeltasCount());
+    }
+  }
+
+  private void resendTick() {
+    Effects fx = new Effects();
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      for (Peer peer : peers.values()) {
+        if (peer.connected && peer.acked < nextSequence - 1) {
+          resend(peer, fx);
+        }
+      }
+    }
+    fx.run();
+    scheduler.schedule(resendInterval, this::resendTick);
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // Anti-entropy
+  // -----------------------------------------------------------------------------------------
+
+  private void refreshDigests() {
+    for (String name : dirty) {
+      Slot<?> slot = slots.get(name);
+      if (slot != null) {
+        tree.put(name, slot.key.typeName(), sha256(slot.encodeState()));
+      }
+    }
+    dirty.clear();
+  }
+
+  private void antiEntropyTick() {
+    Effects fx = new Effects();
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      refreshDigests();
+      for (Peer peer : peers.values()) {
+        if (!peer.connected) {
+          continue;
+        }
+        peer.session = reconciler.start(tree);
+        digestRounds++;
+        DigestRequest request = peer.session.nextRequest();
+        peer.awaitedRound = request.getRound();
+        fx.send(peer.id, request);
+      }
+    }
+    fx.run();
+    scheduler.schedule(antiEntropyInterval, this::antiEntropyTick);
+  }
+
+  private void onDigestResponse(Peer peer, DigestResponse response, Effects fx) {
+    ReconciliationSession session = peer.session;
+    if (session == null
+        || !session.isAwaitingResponse()
+        || response.getRound() != peer.awaitedRound) {
+      return; // a late or duplicated response, or one of an abandoned session
+    }
+    refreshDigests();
+    try {
+      session.accept(response);
+    } catch (WireException e) {
+      peer.session = null;
+      throw e;
+    }
+    if (!session.isDone()) {
+      digestRounds++;
+      DigestRequest request = session.nextRequest();
+      peer.awaitedRound = request.getRound();
+      fx.send(peer.id, request);
+      return;
+    }
+    peer.session = null;
+    Divergence divergence = session.divergence();
+    TreeSet<String> push = new TreeSet<>(divergence.onlyLocal());
+    push.addAll(divergence.differing());
+    for (String name : push) {
+      Slot<?> slot = slots.get(name);
+      if (slot != null) {
+        sendFullState(peer, slot, fx);
+      }
+    }
+  }
+
+  private void sendFullState(Peer peer, Slot<?> slot, Effects fx) {
+    byte[] bytes = slot.encodeState();
+    FullStateChunk header =
+        FullStateChunk.newBuilder()
+            .setKey(slot.key.name())
+            .setType(slot.key.typeName())
+            .setChunkIndex(Integer.MAX_VALUE)
+            .setChunkCount(Integer.MAX_VALUE)
+            .setTransfer(++lastTransfer)
+            .build();
+    int overhead = envelope(header).getSerializedSize() + 16;
+    int chunkSize = transport.maxMessageBytes() - overhead;
+    if (chunkSize < 1) {
+      return; // the transport cannot carry even an empty chunk of this key
+    }
+    int count = Math.max(1, (bytes.length + chunkSize - 1) / chunkSize);
+    for (int i = 0; i < count; i++) {
+      int from = i * chunkSize;
+      int to = Math.min(bytes.length, from + chunkSize);
+      fx.send(
+          peer.id,
+          header.toBuilder()
+              .setChunkIndex(i)
+              .setChunkCount(count)
+              .setPayload(ByteString.copyFrom(bytes, from, to - from))
+              .build());
+    }
+    fullStatesSent++;
+  }
+
+  private void onFullState(Peer peer, FullStateChunk chunk, Effects fx) {
+    int count = chunk.getChunkCount();
+    int index = chunk.getChunkIndex();
+    if (count < 1 || count > MAX_CHUNKS || index < 0 || index >= count) {
+      throw new WireException(
+          WireException.Reason.MALFORMED,
+          "full state chunk " + index + " of " + count + " for key " + chunk.getKey());
+    }
+    Slot<?> slot = remoteSlot(chunk.getKey(), chunk.getType());
+    Assembly assembly = peer.assemblies.get(chunk.getKey());
+    if (assembly == null
+        || assembly.transfer != chunk.getTransfer()
+        || assembly.parts.length != count) {
+      // A new transfer replaces an unfinished one: chunks of two transfers are never combined.
+      assembly = new Assembly(chunk.getTransfer(), count);
+      peer.assemblies.put(chunk.getKey(), assembly);
+    }
+    if (assembly.parts[index] == null) {
+      assembly.bytes += chunk.getPayload().size();
+      if (assembly.bytes > WireLimits.DEFAULT_MAX_MESSAGE_BYTES) {
+        peer.assemblies.remove(chunk.getKey());
+        throw new WireException(
+            WireException.Reason.OVERSIZED,
+            "full state of key "
+                + chunk.getKey()
+                + " exceeds "
+                + WireLimits.DEFAULT_MAX_MESSAGE_BYTES);
+      }
+      assembly.parts[index] = chunk.getPayload();
+      assembly.received++;
+    }
+    if (assembly.received < count) {
+      return;
+    }
+    peer.assemblies.remove(chunk.getKey());
+    ByteString whole = ByteString.EMPTY;
+    for (ByteString part : assembly.parts) {
+      whole = whole.concat(part);
+    }
+    boolean changed = slot.prepareMerge(whole.toByteArray()).getAsBoolean();
+    fullStatesReceived++;
+    dirty.add(slot.key.name());
+    if (changed) {
+      notifyLater(fx, slot);
+    }
+  }
+
+  /** Finds (or makes) the slot for a key received from a peer; TYPE_MISMATCH if not declared so. */
+  private Slot<?> remoteSlot(String name, String type) {
+    Key<?> declaration =
+        name.isEmpty() || name.length() > Key.MAX_NAME_LENGTH ? null : resolve(name);
+    if (declaration == null) {
+      throw new WireException(
+          WireException.Reason.TYPE_MISMATCH, "key " + name + " is not declared on " + self);
+    }
+    if (!declaration.typeName().equals(type)) {
+      throw new WireException(
+          WireException.Reason.TYPE_MISMATCH,
+          "key " + name + " is declared as " + declaration.typeName() + ", not " + type);
+    }
+    return slots.computeIfAbsent(name, n -> Slot.of(declaration));
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // Transport callbacks
+  // -----------------------------------------------------------------------------------------
+
+  @Override
+  public void onPeerUp(ReplicaId id) {
+    Effects fx = new Effects();
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      Peer peer = peers.computeIfAbsent(id, Peer::new);
+      peer.connected = true;
+      peer.sent = peer.acked;
+      fx.send(
+          id,
+          Handshake.newBuilder()
+              .setMinProtocolVersion(PROTOCOL_VERSION)
+              .setMaxProtocolVersion(PROTOCOL_VERSION)
+              .setReplica(selfWire)
+              .setIncarnation(incarnation)
+              .build());
+      resend(peer, fx);
+    }
+    fx.run();
+  }
+
+  @Override
+  public void onPeerDown(ReplicaId id, String reason) {
+    synchronized (lock) {
+      Peer peer = peers.get(id);
+      if (peer != null) {
+        peer.connected = false;
+        peer.sent = peer.acked;
+        peer.session = null;
+        peer.assemblies.clear();
+      }
+    }
+  }
+
+  @Override
+  public void onMessage(ReplicaId from, Envelope message) {
+    Effects fx = new Effects();
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      Peer peer = peers.computeIfAbsent(from, Peer::new);
+      try {
+        receive(peer, message, fx);
+      } catch (WireException e) {
+        refuse(peer, message, e, fx);
+      } catch (ClockOffsetException e) {
+        refuse(
+            peer,
+            message,
+            new WireException(WireException.Reason.CLOCK_OFFSET, e.getMessage(), e),
+            fx);
+      }
+    }
+    fx.run();
+  }
+
+  private void refuse(Peer peer, Envelope message, WireException e, Effects fx) {
+    rejected.merge(e.reason(), 1L, Long::sum);
+    if (message.getBodyCase() != Envelope.BodyCase.REJECT) {
+      fx.send(peer.id, e.toReject());
+    }
+  }
+
+  private void receive(Peer peer, Envelope message, Effects fx) {
+    if (!message.getSender().equals(Clocks.toWire(peer.id))) {
+      throw new WireException(
+          WireException.Reason.UNTRUSTED_PEER,
+          "sender " + message.getSender() + " is not the connection's peer " + peer.id);
+    }
+    if (message.getProtocolVersion() != PROTOCOL_VERSION) {
+      throw new WireException(
+          WireException.Reason.UNKNOWN_VERSION,
+          "protocol version " + message.getProtocolVersion() + ", expected " + PROTOCOL_VERSION);
+    }
+    if (!message.hasSentAt()) {
+      throw new WireException(WireException.Reason.MALFORMED, "envelope without sent_at");
+    }
+    HlcTimestamp sentAt = Clocks.fromWire(message.getSentAt());
+    HlcTimestamp received = clock.update(sentAt);
+    peer.lastContact = received.physical();
+    switch (message.getBodyCase()) {
+      case HANDSHAKE -> onHandshake(peer, message.getHandshake(), fx);
+      case DELTAS -> onDeltas(peer, message.getDeltas(), fx);
+      case ACK -> {
+        long upTo = Math.min(message.getAck().getUpToSequence(), nextSequence - 1);
+        peer.acked = Math.max(peer.acked, upTo);
+        trimLog();
+      }
+      case DIGEST_REQUEST -> {
+        refreshDigests();
+        fx.send(peer.id, reconciler.respond(tree, message.getDigestRequest()));
+      }
+      case DIGEST_RESPONSE -> onDigestResponse(peer, message.getDigestResponse(), fx);
+      case FULL_STATE -> onFullState(peer, message.getFullState(), fx);
+      case REJECT ->
+          rejectsReceived.merge(
+              WireException.Reason.fromWire(message.getReject().getReason()), 1L, Long::sum);
+      case BODY_NOT_SET ->
+          throw new WireException(WireException.Reason.MALFORMED, "envelope without a body");
+    }
+  }
+
+  private void onHandshake(Peer peer, Handshake handshake, Effects fx) {
+    if (handshake.getMinProtocolVersion() > PROTOCOL_VERSION
+        || handshake.getMaxProtocolVersion() < PROTOCOL_VERSION) {
+      throw new WireException(
+          WireException.Reason.UNKNOWN_VERSION,
+          "peer speaks protocol versions "
+              + handshake.getMinProtocolVersion()
+              + ".."
+              + handshake.getMaxProtocolVersion());
+    }
+    if (peer.incarnation != null && peer.incarnation != handshake.getIncarnation()) {
+      // The peer restarted without its state: its sequence restarts, and it needs all we hold.
+      peer.expected = 1;
+      peer.acked = 0;
+      peer.sent = 0;
+      peer.assemblies.clear();
+      resend(peer, fx);
+    }
+    peer.incarnation = handshake.getIncarnation();
+  }
+
+  private void onDeltas(Peer peer, DeltaBatch batch, Effects fx) {
+    long sequence = batch.getFirstSequence();
+    if (sequence < 1) {
+      throw new WireException(WireException.Reason.MALFORMED, "first_sequence 0");
+    }
+    if (batch.getDeltasCount() == 0) {
+      // The sender dropped what we had not acknowledged: skip ahead; anti-entropy fills the gap.
+      peer.expected = Math.max(peer.expected, sequence);
+    } else {
+      // Decode first, apply after: a malformed delta leaves everything untouched.
+      long expected = peer.expected;
+      List<Slot<?>> targets = new ArrayList<>();
+      List<BooleanSupplier> merges = new ArrayList<>();
+      List<WireException> mismatches = new ArrayList<>();
+      for (KeyedDelta delta : batch.getDeltasList()) {
+        if (sequence == expected) {
+          try {
+            Slot<?> slot = remoteSlot(delta.getKey(), delta.getType());
+            merges.add(slot.prepareMerge(delta.getPayload().toByteArray()));
+            targets.add(slot);
+          } catch (WireException e) {
+            if (e.reason() != WireException.Reason.TYPE_MISMATCH) {
+              throw e;
+            }
+            mismatches.add(e);
+          }
+          expected++;
+        } else if (sequence > expected) {
+          break; // beyond a gap: it will be resent
+        }
+        sequence++;
+      }
+      for (int i = 0; i < targets.size(); i++) {
+        Slot<?> slot = targets.get(i);
+        if (merges.get(i).getAsBoolean()) {
+          notifyLater(fx, slot);
+        }
+        dirty.add(slot.key.name());
+        deltasReceived++;
+      }
+      peer.expected = expected;
+      for (WireException e : mismatches) {
+        rejected.merge(e.reason(), 1L, Long::sum);
+        fx.send(peer.id, e.toReject());
+      }
+    }
+    fx.send(peer.id, Ack.newBuilder().setUpToSequence(peer.expected - 1).build());
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // Helpers
+  // -----------------------------------------------------------------------------------------
+
+  private Envelope envelope(Object body) {
+    Envelope.Builder envelope =
+        Envelope.newBuilder()
+            .setProtocolVersion(PROTOCOL_VERSION)
+            .setSender(selfWire)
+            .setSentAt(Clocks.toWire(clock.now()));
+    if (body instanceof Handshake b) {
+      envelope.setHandshake(b);
+    } else if (body instanceof DeltaBatch b) {
+      envelope.setDeltas(b);
+    } else if (body instanceof Ack b) {
+      envelope.setAck(b);
+    } else if (body instanceof DigestRequest b) {
+      envelope.setDigestRequest(b);
+    } else if (body instanceof DigestResponse b) {
+      envelope.setDigestResponse(b);
+    } else if (body instanceof FullStateChunk b) {
+      envelope.setFullState(b);
+    } else if (body instanceof Reject b) {
+      envelope.setReject(b);
+    } else {
+      throw new IllegalArgumentException("not an envelope body: " + body);
+    }
+    return envelope.build();
+  }
+
+  private static byte[] sha256(byte[] bytes) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(bytes);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+    }
+  }
+
+  /** What to do once the lock is released: sends, then notifications. */
+  private final class Effects {
+    private final List<ReplicaId> to = new ArrayList<>();
+    private final List<Envelope> envelopes = new ArrayList<>();
+    private final List<Runnable> notifications = new ArrayList<>();
+
+    void send(ReplicaId peer, Object body) {
+      send(peer, body, 0);
+    }
+
+    void send(ReplicaId peer, Object body, int deltas) {
+      to.add(peer);
+      envelopes.add(envelope(body));
+      deltasSent += deltas;
+    }
+
+    void run() {
+      for (int i = 0; i < envelopes.size(); i++) {
+        transport.send(to.get(i), envelopes.get(i));
+      }
+      for (Runnable notification : notifications) {
+        notification.run();
+      }
+    }
+  }
+
+  /** One key's value, with the key it was declared with. */
+  private static final class Slot<T extends DeltaCrdt<T>> {
+    final Key<T> key;
+    T state;
+
+    Slot(Key<T> key, T state) {
+      this.key = key;
+      this.state = state;
+    }
+
+    static <T extends DeltaCrdt<T>> Slot<T> of(Key<T> key) {
+      return new Slot<>(key, key.zero());
+    }
+
+    byte[] encodeState() {
+      return key.codec().encode(state.resetDelta());
+    }
+
+    /**
+     * Decodes now (which may throw), merges when the returned action runs; the action tells whether
+     * the value changed.
+     */
+    BooleanSupplier prepareMerge(byte[] bytes) {
+      T decoded = key.codec().decode(bytes);
+      return () -> {
+        T before = state;
+        T merged = before.merge(decoded).resetDelta();
+        state = merged;
+        return merged != before && !merged.equals(before);
+      };
+    }
+  }
+
+  private record LogEntry(long sequence, KeyedDelta delta) {}
+
+  /** The chunks of one full state received so far. */
+  private static final class Assembly {
+    final long transfer;
+    final ByteString[] parts;
+    int received;
+    long bytes;
+
+    Assembly(long transfer, int count) {
+      this.transfer = transfer;
+      this.parts = new ByteString[count];
+    }
+  }
+
+  /** What this replica knows of one peer. */
+  private static final class Peer {
+    final ReplicaId id;
+    boolean connected;
+    Long lastContact;
+    Long incarnation;
+    long acked;
+    long sent;
+    long expected = 1;
+    ReconciliationSession session;
+    long awaitedRound;
+    final Map<String, Assembly> assemblies = new HashMap<>();
+
+    Peer(ReplicaId id) {
+      this.id = id;
+    }
+  }
+}

@@ -1,0 +1,401 @@
+package io.converge.replication;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.converge.clocks.ReplicaId;
+import io.converge.crdt.GCounter;
+import io.converge.crdt.ORSet;
+import io.converge.crdt.PNCounter;
+import io.converge.replication.codec.Clocks;
+import io.converge.replication.codec.CrdtCodec;
+import io.converge.replication.codec.ElementCodec;
+import io.converge.replication.codec.WireException.Reason;
+import io.converge.replication.transport.InMemoryNetwork;
+import io.converge.replication.transport.Transport;
+import io.converge.replication.wire.v1.DeltaBatch;
+import io.converge.replication.wire.v1.Envelope;
+import io.converge.replication.wire.v1.FullStateChunk;
+import io.converge.replication.wire.v1.KeyedDelta;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+final class ReplicaTest {
+
+  private static final Key<GCounter> VISITS = Key.gCounter("visits");
+  private static final Key<ORSet<String>> TAGS = Key.orSet("tags", ElementCodec.strings());
+  private static final Duration SECOND = Duration.ofSeconds(1);
+
+  private SimulatedCluster cluster;
+
+  @BeforeEach
+  void setUp() {
+    cluster =
+        new SimulatedCluster(
+            InMemoryNetwork.builder()
+                .seed(7)
+                .delay(Duration.ofMillis(1), Duration.ofMillis(5))
+                .build());
+  }
+
+  private Replica start(String name) {
+    return cluster.start(name, b -> b.key(VISITS).key(TAGS));
+  }
+
+  @Test
+  void update_gCounter_returnsNewValueAndGetSeesIt() {
+    Replica r1 = start("r1");
+    GCounter value = r1.update(VISITS, c -> c.increment(r1.self(), 3));
+    assertEquals(3, value.value());
+    assertEquals(3, r1.get(VISITS).value());
+    assertTrue(r1.get(VISITS).delta().isEmpty());
+  }
+
+  @Test
+  void get_neverWritten_returnsZero() {
+    Replica r1 = start("r1");
+    assertEquals(GCounter.empty(), r1.get(VISITS));
+    assertEquals(ORSet.empty(), r1.get(TAGS));
+  }
+
+  @Test
+  void update_noDelta_isNoOpAndSendsNothing() {
+    Replica r1 = start("r1");
+    start("r2");
+    cluster.advance(SECOND);
+    GCounter value = r1.update(VISITS, c -> c);
+    cluster.advance(SECOND);
+    assertEquals(0, value.value());
+    assertEquals(0, r1.stats().deltasSent());
+  }
+
+  @Test
+  void update_replicatesToEveryPeer() {
+    Replica r1 = start("r1");
+    Replica r2 = start("r2");
+    Replica r3 = start("r3");
+    cluster.advance(SECOND);
+    r1.update(VISITS, c -> c.increment(r1.self(), 1));
+    r2.update(TAGS, s -> s.add(r2.self(), "blue"));
+    cluster.advance(SECOND);
+    for (Replica r : List.of(r1, r2, r3)) {
+      assertEquals(1, r.get(VISITS).value(), r::toString);
+      assertEquals(Set.of("blue"), r.get(TAGS).elements(), r::toString);
+    }
+    assertEquals(0, r1.peers().get(r2.self()).pendingDeltas());
+    assertEquals(1, r1.peers().get(r3.self()).ackedSequence());
+    assertTrue(r1.peers().get(r2.self()).connected());
+  }
+
+  @Test
+  void update_duringPartition_arrivesAfterHeal() {
+    Replica r1 = start("r1");
+    Replica r2 = start("r2");
+    cluster.advance(SECOND);
+    cluster.network.partition(Set.of(r1.self()), Set.of(r2.self()));
+    r1.update(VISITS, c -> c.increment(r1.self(), 5));
+    cluster.advance(SECOND);
+    assertEquals(0, r2.get(VISITS).value());
+    assertEquals(1, r1.peers().get(r2.self()).pendingDeltas());
+    cluster.network.heal();
+    cluster.advance(SECOND);
+    assertEquals(5, r2.get(VISITS).value());
+  }
+
+  @Test
+  void update_peerLagsBeyondLogBound_catchesUpThroughChunkedFullStates() {
+    cluster =
+        new SimulatedCluster(
+            InMemoryNetwork.builder()
+                .seed(3)
+                .delay(Duration.ofMillis(1), Duration.ofMillis(5))
+                .maxMessageBytes(600)
+                .build());
+    Replica r1 = cluster.start("r1", b -> b.key(TAGS).maxLogEntries(2));
+    Replica r2 = cluster.start("r2", b -> b.key(TAGS));
+    cluster.advance(SECOND);
+    cluster.network.partition(Set.of(r1.self()), Set.of(r2.self()));
+    IntStream.range(0, 100).forEach(i -> r1.update(TAGS, s -> s.add(r1.self(), "element-" + i)));
+    cluster.network.heal();
+    cluster.advance(Duration.ofSeconds(5));
+    assertEquals(100, r2.get(TAGS).size());
+    assertEquals(r1.get(TAGS), r2.get(TAGS));
+    assertTrue(r1.stats().fullStatesSent() > 0, r1.stats()::toString);
+    assertTrue(r2.stats().fullStatesReceived() > 0, r2.stats()::toString);
+  }
+
+  @Test
+  void update_deltaLargerThanMessageLimit_travelsAsChunkedFullState() {
+    cluster =
+        new SimulatedCluster(
+            InMemoryNetwork.builder()
+                .seed(5)
+                .delay(Duration.ofMillis(1), Duration.ofMillis(5))
+                .maxMessageBytes(700)
+                .build());
+    Replica r1 = cluster.start("r1", b -> b.key(TAGS));
+    Replica r2 = cluster.start("r2", b -> b.key(TAGS));
+    cluster.advance(SECOND);
+    String large = "x".repeat(2_000);
+    r1.update(TAGS, s -> s.add(r1.self(), large));
+    cluster.advance(SECOND);
+    assertEquals(Set.of(large), r2.get(TAGS).elements());
+    assertEquals(1, r1.stats().oversizedDeltas());
+    assertEquals(0, r1.stats().deltasSent());
+  }
+
+  @Test
+  void restart_crashedReplicaWithNoState_catchesUp() {
+    Replica r1 = start("r1");
+    start("r2");
+    cluster.advance(SECOND);
+    r1.update(VISITS, c -> c.increment(r1.self(), 4));
+    cluster.advance(SECOND);
+    cluster.network.crash(ReplicaId.of("r2"));
+    r1.update(TAGS, s -> s.add(r1.self(), "late"));
+    cluster.advance(SECOND);
+    Replica r2 = cluster.restart("r2", b -> b.key(VISITS).key(TAGS));
+    cluster.advance(SECOND);
+    assertEquals(4, r2.get(VISITS).value());
+    assertEquals(Set.of("late"), r2.get(TAGS).elements());
+    r2.update(VISITS, c -> c.increment(r2.self(), 1));
+    cluster.advance(SECOND);
+    assertEquals(5, r1.get(VISITS).value());
+  }
+
+  @Test
+  void subscribe_localAndRemoteChanges_notifiedUntilClosed() {
+    Replica r1 = start("r1");
+    Replica r2 = start("r2");
+    cluster.advance(SECOND);
+    List<Long> seen = new ArrayList<>();
+    Subscription subscription = r2.subscribe(VISITS, c -> seen.add(c.value()));
+    r2.update(VISITS, c -> c.increment(r2.self(), 1));
+    r1.update(VISITS, c -> c.increment(r1.self(), 2));
+    cluster.advance(SECOND);
+    assertEquals(List.of(1L, 3L), seen);
+    subscription.close();
+    r1.update(VISITS, c -> c.increment(r1.self(), 2));
+    cluster.advance(SECOND);
+    assertEquals(List.of(1L, 3L), seen);
+    assertEquals(5, r2.get(VISITS).value());
+  }
+
+  @Test
+  void key_emptyName_throwsNamingIt() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Key.gCounter(""));
+    assertTrue(e.getMessage().contains("name"), e.getMessage());
+  }
+
+  @Test
+  void key_nameTooLong_throwsWithLength() {
+    String name = "k".repeat(Key.MAX_NAME_LENGTH + 1);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Key.orSet(name, ElementCodec.longs()));
+    assertTrue(e.getMessage().contains("length=257"), e.getMessage());
+    assertEquals(Key.MAX_NAME_LENGTH, Key.pnCounter("k".repeat(256)).name().length());
+  }
+
+  @Test
+  void key_nullName_throwsNullPointerException() {
+    assertThrows(NullPointerException.class, () -> Key.ewFlag(null));
+  }
+
+  @Test
+  void key_sameNameAndType_equal() {
+    assertEquals(Key.gCounter("a"), Key.gCounter("a"));
+    assertFalse(Key.gCounter("a").equals(Key.pnCounter("a")));
+    assertEquals("GCounter", Key.gCounter("a").typeName());
+  }
+
+  @Test
+  void update_nameDeclaredWithOtherType_throws() {
+    Replica r1 = start("r1");
+    Key<PNCounter> visits = Key.pnCounter("visits");
+    assertThrows(IllegalArgumentException.class, () -> r1.update(visits, c -> c));
+    assertThrows(IllegalArgumentException.class, () -> r1.get(visits));
+  }
+
+  @Test
+  void builder_keyDeclaredTwiceWithOtherTypes_throws() {
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Replica.builder().key(Key.gCounter("x")).key(Key.pnCounter("x")));
+  }
+
+  @Test
+  void incomingDelta_otherTypeOrUndeclared_rejectedTypeMismatchAndStateUntouched() {
+    Key<PNCounter> otherType = Key.pnCounter("visits");
+    Replica r1 = start("r1");
+    Replica r2 = cluster.start("r2", b -> b.key(otherType));
+    Replica r3 = cluster.start("r3", b -> b);
+    cluster.advance(SECOND);
+    r1.update(VISITS, c -> c.increment(r1.self(), 1));
+    cluster.advance(SECOND);
+    assertEquals(0, r2.get(otherType).value());
+    assertTrue(r2.stats().rejected(Reason.TYPE_MISMATCH) > 0, r2.stats()::toString);
+    assertTrue(r3.stats().rejected(Reason.TYPE_MISMATCH) > 0, r3.stats()::toString);
+    assertTrue(r1.stats().rejectsReceived().get(Reason.TYPE_MISMATCH) > 0);
+    // The refused delta's sequence is consumed: later deltas of other keys still flow.
+    r1.update(TAGS, s -> s.add(r1.self(), "x"));
+    cluster.advance(SECOND);
+    assertEquals(0, r1.peers().get(r2.self()).pendingDeltas());
+  }
+
+  @Test
+  void incomingMessage_clockBeyondMaxOffset_rejectedAndNotApplied() {
+    Replica r1 = cluster.start("r1", Duration.ofSeconds(10), b -> b.key(VISITS));
+    Replica r2 = start("r2");
+    cluster.advance(SECOND);
+    r1.update(VISITS, c -> c.increment(r1.self(), 1));
+    cluster.advance(SECOND);
+    assertEquals(0, r2.get(VISITS).value());
+    assertTrue(r2.stats().rejected(Reason.CLOCK_OFFSET) > 0, r2.stats()::toString);
+    assertTrue(r1.stats().rejectsReceived().get(Reason.CLOCK_OFFSET) > 0);
+    assertEquals(0, r2.stats().deltasReceived());
+  }
+
+  @Test
+  void incomingMessage_senderNotConnectionPeer_rejectedUntrusted() {
+    Replica r1 = start("r1");
+    Transport rogue = rawPeer("rogue");
+    cluster.advance(SECOND);
+    rogue.send(r1.self(), deltaEnvelope("someone-else", ByteString.EMPTY));
+    cluster.advance(SECOND);
+    assertEquals(1, r1.stats().rejected(Reason.UNTRUSTED_PEER));
+  }
+
+  @Test
+  void incomingDelta_garbagePayload_rejectedMalformedOthersCarryOn() {
+    Replica r1 = start("r1");
+    Replica r2 = start("r2");
+    Transport rogue = rawPeer("rogue");
+    cluster.advance(SECOND);
+    rogue.send(r1.self(), deltaEnvelope("rogue", ByteString.copyFrom(new byte[] {(byte) 0xff, 1})));
+    r2.update(VISITS, c -> c.increment(r2.self(), 2));
+    cluster.advance(SECOND);
+    assertEquals(1, r1.stats().rejected(Reason.MALFORMED));
+    assertEquals(2, r1.get(VISITS).value());
+  }
+
+  @Test
+  void fullStateChunks_ofTwoReorderedTransfers_areNeverCombined() {
+    Replica r1 = start("r1");
+    Transport rogue = rawPeer("rogue");
+    cluster.advance(SECOND);
+    ReplicaId id = ReplicaId.of("rogue");
+    byte[] a = CrdtCodec.gCounter().encode(GCounter.empty().increment(id, 5).resetDelta());
+    byte[] b = CrdtCodec.gCounter().encode(GCounter.empty().increment(id, 7).resetDelta());
+    // Transfer 1's first half, then transfer 2's second half: combined they would be a mix.
+    rogue.send(r1.self(), chunkEnvelope(1, 0, a, 0, a.length / 2));
+    rogue.send(r1.self(), chunkEnvelope(2, 1, b, b.length / 2, b.length));
+    cluster.advance(SECOND);
+    assertEquals(0, r1.get(VISITS).value());
+    assertEquals(0, r1.stats().fullStatesReceived());
+    rogue.send(r1.self(), chunkEnvelope(2, 0, b, 0, b.length / 2));
+    cluster.advance(SECOND);
+    assertEquals(7, r1.get(VISITS).value());
+    assertEquals(1, r1.stats().fullStatesReceived());
+  }
+
+  private Envelope chunkEnvelope(long transfer, int index, byte[] state, int from, int to) {
+    return Envelope.newBuilder()
+        .setProtocolVersion(1)
+        .setSender("rogue")
+        .setSentAt(
+            Clocks.toWire(
+                io.converge.clocks.HlcTimestamp.of(cluster.network.currentTimeMillis(), 0)))
+        .setFullState(
+            FullStateChunk.newBuilder()
+                .setKey("visits")
+                .setType("GCounter")
+                .setTransfer(transfer)
+                .setChunkIndex(index)
+                .setChunkCount(2)
+                .setPayload(ByteString.copyFrom(state, from, to - from)))
+        .build();
+  }
+
+  @Test
+  void close_stopsReplicaAndIsIdempotent() {
+    Replica r1 = start("r1");
+    Replica r2 = start("r2");
+    cluster.advance(SECOND);
+    r1.close();
+    r1.close();
+    cluster.advance(SECOND);
+    assertThrows(IllegalStateException.class, () -> r1.update(VISITS, c -> c));
+    assertFalse(r2.peers().get(r1.self()).connected());
+  }
+
+  @Test
+  void keyFamily_declaresNamesByPrefix() {
+    Replica r1 = start("r1");
+    Replica r2 =
+        cluster.start(
+            "r2", b -> b.keyFamily("cart:", name -> Key.orSet(name, ElementCodec.strings())));
+    cluster.advance(SECOND);
+    Key<ORSet<String>> cart = Key.orSet("cart:42", ElementCodec.strings());
+    r1.update(cart, s -> s.add(r1.self(), "book"));
+    cluster.advance(SECOND);
+    assertEquals(Set.of("book"), r2.get(cart).elements());
+  }
+
+  @Test
+  void builder_missingTransport_throws() {
+    assertThrows(IllegalStateException.class, () -> Replica.builder().replicaId("a").start());
+    assertThrows(IllegalArgumentException.class, () -> Replica.builder().maxLogEntries(0));
+  }
+
+  @Test
+  void self_isConfiguredId() {
+    Replica r1 = start("r1");
+    assertEquals(ReplicaId.of("r1"), r1.self());
+    assertSame(r1.clock(), r1.clock());
+  }
+
+  private Transport rawPeer(String name) {
+    Transport transport = cluster.network.transport(ReplicaId.of(name));
+    transport.start(
+        ReplicaId.of(name),
+        new Transport.Listener() {
+          @Override
+          public void onMessage(ReplicaId from, Envelope message) {}
+
+          @Override
+          public void onPeerUp(ReplicaId peer) {}
+
+          @Override
+          public void onPeerDown(ReplicaId peer, String reason) {}
+        });
+    return transport;
+  }
+
+  private Envelope deltaEnvelope(String sender, ByteString payload) {
+    return Envelope.newBuilder()
+        .setProtocolVersion(1)
+        .setSender(sender)
+        .setSentAt(
+            Clocks.toWire(
+                io.converge.clocks.HlcTimestamp.of(cluster.network.currentTimeMillis(), 0)))
+        .setDeltas(
+            DeltaBatch.newBuilder()
+                .setFirstSequence(1)
+                .addDeltas(
+                    KeyedDelta.newBuilder()
+                        .setKey("visits")
+                        .setType("GCounter")
+                        .setPayload(payload)))
+        .build();
+  }
+}
