@@ -121,21 +121,26 @@ abstract sealed class Causal<T extends Causal<T>> implements CausalCrdt<T>
     if (context.containsAll(deps)) {
       return true;
     }
-    for (Dot d : deps.cloud()) {
+    for (Dot d : allDots(deps)) {
       if (!context.contains(d) && !events.contains(d)) {
         return false;
       }
     }
-    io.converge.clocks.VersionVector v = deps.versionVector();
+    return true;
+  }
+
+  /**
+   * Every dot of {@code context}, compact part included; meant for the small contexts of deltas.
+   */
+  static List<Dot> allDots(CausalContext context) {
+    List<Dot> out = new ArrayList<>(context.cloud());
+    io.converge.clocks.VersionVector v = context.versionVector();
     for (int i = 0; i < v.size(); i++) {
       for (long c = 1; c <= v.counter(i); c++) {
-        Dot d = Dot.of(v.replica(i), c);
-        if (!context.contains(d) && !events.contains(d)) {
-          return false;
-        }
+        out.add(Dot.of(v.replica(i), c));
       }
     }
-    return true;
+    return out;
   }
 
   /** Returns this value with the given pending delta. */

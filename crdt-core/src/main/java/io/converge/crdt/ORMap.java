@@ -333,18 +333,6 @@ public final class ORMap<K, V extends CausalCrdt<V>> extends Causal<ORMap<K, V>>
     return null;
   }
 
-  /** Every dot of {@code context}, compact part included; contexts of deltas are small. */
-  private static List<Dot> allDots(CausalContext context) {
-    List<Dot> out = new ArrayList<>(context.cloud());
-    io.converge.clocks.VersionVector v = context.versionVector();
-    for (int i = 0; i < v.size(); i++) {
-      for (long c = 1; c <= v.counter(i); c++) {
-        out.add(Dot.of(v.replica(i), c));
-      }
-    }
-    return out;
-  }
-
   @Override
   boolean isDelta() {
     return touched != null;
