@@ -40,6 +40,10 @@ import java.util.function.UnaryOperator;
  * the declared one, is refused ({@code Reject(TYPE_MISMATCH)} to the sender, counted in {@link
  * #stats()}) and the local value is untouched.
  *
+ * <p><b>Transports.</b> Over a real network, build a {@link
+ * io.converge.replication.transport.GrpcTransport} (listen address, peers, mutual TLS) and pass it
+ * to {@link Builder#transport}; the replica starts and closes it.
+ *
  * <p>This class is thread-safe.
  */
 public final class Replica implements AutoCloseable {

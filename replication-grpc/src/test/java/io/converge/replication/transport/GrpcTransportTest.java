@@ -1,0 +1,59 @@
+package io.converge.replication.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.converge.clocks.ReplicaId;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Configuration checks that need no network; the transport itself is proven by the *IT tests. */
+final class GrpcTransportTest {
+
+  private final ReplicaId r1 = ReplicaId.of("r1");
+
+  @Test
+  void build_neitherTlsNorPlaintext_throwsIllegalState() {
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> GrpcTransport.builder().build());
+    assertEquals("choose tls(...) or, for loopback demos only, plaintext()", e.getMessage());
+  }
+
+  @Test
+  void maxMessageBytes_default_is4MiB() {
+    assertEquals(4 * 1024 * 1024, GrpcTransport.builder().plaintext().build().maxMessageBytes());
+  }
+
+  @Test
+  void builder_invalidValues_throwIllegalArgument() {
+    GrpcTransport.Builder b = GrpcTransport.builder();
+    assertThrows(IllegalArgumentException.class, () -> b.maxMessageBytes(1023));
+    assertThrows(IllegalArgumentException.class, () -> b.outboundBufferMessages(0));
+    assertThrows(IllegalArgumentException.class, () -> b.listen("127.0.0.1", 65536));
+    assertThrows(IllegalArgumentException.class, () -> b.keepAlive(Duration.ZERO, Duration.ZERO));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> b.reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)));
+  }
+
+  @Test
+  void start_greaterPeerWithoutAddress_throwsIllegalArgument() {
+    GrpcTransport t = GrpcTransport.builder().plaintext().acceptFrom("r2").build();
+    assertThrows(IllegalArgumentException.class, () -> t.start(r1, new RecordingListener(r1)));
+    t.close();
+  }
+
+  @Test
+  void start_selfAsPeer_throwsIllegalArgument() {
+    GrpcTransport t = GrpcTransport.builder().plaintext().peer("r1", "127.0.0.1:1").build();
+    assertThrows(IllegalArgumentException.class, () -> t.start(r1, new RecordingListener(r1)));
+    t.close();
+  }
+
+  @Test
+  void sendAndPort_beforeStart_throwIllegalState() {
+    GrpcTransport t = GrpcTransport.builder().plaintext().build();
+    assertThrows(IllegalStateException.class, () -> t.send(r1, Messages.numbered(r1, 1)));
+    assertThrows(IllegalStateException.class, t::port);
+  }
+}
