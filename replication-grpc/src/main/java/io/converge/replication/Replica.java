@@ -4,6 +4,8 @@ import io.converge.clocks.HybridLogicalClock;
 import io.converge.clocks.ReplicaId;
 import io.converge.crdt.DeltaCrdt;
 import io.converge.replication.transport.Transport;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -43,6 +45,43 @@ import java.util.function.UnaryOperator;
  * <p><b>Transports.</b> Over a real network, build a {@link
  * io.converge.replication.transport.GrpcTransport} (listen address, peers, mutual TLS) and pass it
  * to {@link Builder#transport}; the replica starts and closes it.
+ *
+ * <p><b>Metrics.</b> The replica registers Micrometer meters in the registry given to {@link
+ * Builder#meterRegistry} (by default a private {@link SimpleMeterRegistry}, so that nothing is
+ * published; {@link #stats()} and {@link #peers()} work either way). Every meter is tagged {@code
+ * replica} (this replica's id); the per-peer ones also {@code peer} (the peer's id). They are
+ * registered when the replica first meets a peer, and removed from the registry by {@link
+ * #close()}.
+ *
+ * <table>
+ *   <caption>Meters</caption>
+ *   <tr><th>Name</th><th>Type</th><th>Tags</th><th>Meaning</th></tr>
+ *   <tr><td>{@code converge.replication.lag}</td><td>timer, percentile histogram</td>
+ *       <td>replica, peer</td><td>per delta applied from a peer: this replica's clock at receipt
+ *       minus the physical time of the delta's origin timestamp (its HLC when it was made on the
+ *       peer), clamped at 0</td></tr>
+ *   <tr><td>{@code converge.deltas.sent}</td><td>counter</td><td>replica, peer</td>
+ *       <td>deltas sent, resends included</td></tr>
+ *   <tr><td>{@code converge.deltas.received}</td><td>counter</td><td>replica, peer</td>
+ *       <td>deltas received and applied (duplicates not counted)</td></tr>
+ *   <tr><td>{@code converge.bytes.sent}</td><td>counter (bytes)</td><td>replica, peer</td>
+ *       <td>serialized size of the envelopes sent</td></tr>
+ *   <tr><td>{@code converge.bytes.received}</td><td>counter (bytes)</td><td>replica, peer</td>
+ *       <td>serialized size of the envelopes received</td></tr>
+ *   <tr><td>{@code converge.fullstate.sent}</td><td>counter</td><td>replica, peer</td>
+ *       <td>full states sent by anti-entropy (one per key, however many chunks)</td></tr>
+ *   <tr><td>{@code converge.fullstate.received}</td><td>counter</td><td>replica, peer</td>
+ *       <td>full states received, reassembled and merged</td></tr>
+ *   <tr><td>{@code converge.digest.rounds}</td><td>counter</td><td>replica, peer</td>
+ *       <td>digest requests sent</td></tr>
+ *   <tr><td>{@code converge.rejected}</td><td>counter</td><td>replica, reason, direction</td>
+ *       <td>refused messages by {@link io.converge.replication.codec.WireException.Reason}:
+ *       {@code direction=received}, messages this replica received and refused ({@link
+ *       Stats#rejected()}); {@code direction=sent}, messages this replica sent that a peer refused
+ *       ({@link Stats#rejectsReceived()})</td></tr>
+ *   <tr><td>{@code converge.deltas.pending}</td><td>gauge</td><td>replica, peer</td>
+ *       <td>this replica's deltas the peer has not acknowledged and the log still holds</td></tr>
+ * </table>
  *
  * <p>This class is thread-safe.
  */
@@ -187,6 +226,7 @@ public final class Replica implements AutoCloseable {
     private Transport transport;
     private HybridLogicalClock clock;
     private EngineScheduler scheduler;
+    private MeterRegistry meterRegistry;
     private Duration antiEntropyInterval = DEFAULT_ANTI_ENTROPY_INTERVAL;
     private Duration resendInterval = DEFAULT_RESEND_INTERVAL;
     private int maxLogEntries = DEFAULT_MAX_LOG_ENTRIES;
@@ -253,6 +293,19 @@ public final class Replica implements AutoCloseable {
      */
     public Builder scheduler(EngineScheduler scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * Sets the Micrometer registry of the replica's meters (listed in {@link Replica}). Default: a
+     * private {@link SimpleMeterRegistry} of the replica's own, which publishes nothing.
+     *
+     * @param registry the registry
+     * @return this builder
+     * @throws NullPointerException if {@code registry} is null
+     */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "registry");
       return this;
     }
 
@@ -378,7 +431,8 @@ public final class Replica implements AutoCloseable {
               maxLogEntries,
               hlc.now().packed(),
               keys,
-              families);
+              families,
+              meterRegistry != null ? meterRegistry : new SimpleMeterRegistry());
       engine.start();
       return new Replica(engine, owned);
     }

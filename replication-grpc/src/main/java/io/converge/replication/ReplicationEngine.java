@@ -23,6 +23,7 @@ import io.converge.replication.wire.v1.FullStateChunk;
 import io.converge.replication.wire.v1.Handshake;
 import io.converge.replication.wire.v1.KeyedDelta;
 import io.converge.replication.wire.v1.Reject;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -130,6 +131,7 @@ final class ReplicationEngine implements Transport.Listener {
   private final int maxLogEntries;
   private final long incarnation;
   private final Reconciler reconciler = Reconciler.defaults();
+  private final EngineMeters meters;
 
   private final Map<String, Key<?>> declared;
   private final TreeMap<String, Function<String, Key<?>>> families;
@@ -169,8 +171,10 @@ final class ReplicationEngine implements Transport.Listener {
       int maxLogEntries,
       long incarnation,
       Map<String, Key<?>> declared,
-      Map<String, Function<String, Key<?>>> families) {
+      Map<String, Function<String, Key<?>>> families,
+      MeterRegistry registry) {
     this.self = self;
+    this.meters = new EngineMeters(registry, self);
     this.selfWire = Clocks.toWire(self);
     this.transport = transport;
     this.clock = clock;
@@ -284,16 +288,42 @@ final class ReplicationEngine implements Transport.Listener {
   Map<ReplicaId, PeerStatus> peers() {
     synchronized (lock) {
       Map<ReplicaId, PeerStatus> result = new TreeMap<>();
-      long last = nextSequence - 1;
       for (Peer peer : peers.values()) {
-        long pending = Math.max(0, last - Math.max(peer.acked, firstSequence() - 1));
+        long pending = pending(peer);
         result.put(
             peer.id,
             new PeerStatus(
-                peer.connected, Optional.ofNullable(peer.lastContact), peer.acked, pending));
+                peer.connected,
+                Optional.ofNullable(peer.lastContact),
+                peer.acked,
+                pending,
+                peer.lagMillis));
       }
       return Map.copyOf(result);
     }
+  }
+
+  /** How many of this replica's deltas a peer has not acknowledged and the log still holds. */
+  private long pending(Peer peer) {
+    return Math.max(0, nextSequence - 1 - Math.max(peer.acked, firstSequence() - 1));
+  }
+
+  /** The pending gauge: reads under the lock. */
+  private double pendingOf(ReplicaId id) {
+    synchronized (lock) {
+      Peer peer = peers.get(id);
+      return peer == null ? 0 : pending(peer);
+    }
+  }
+
+  /** Finds or makes what this replica knows of a peer, with its meters. */
+  private Peer peer(ReplicaId id) {
+    Peer peer = peers.get(id);
+    if (peer == null) {
+      peer = new Peer(id, meters.peer(id, this, engine -> engine.pendingOf(id)));
+      peers.put(id, peer);
+    }
+    return peer;
   }
 
   Stats stats() {
@@ -324,6 +354,7 @@ final class ReplicationEngine implements Transport.Listener {
       closed = true;
     }
     transport.close();
+    meters.close();
   }
 
   private void checkOpen() {
@@ -499,6 +530,7 @@ final class ReplicationEngine implements Transport.Listener {
         }
         peer.session = reconciler.start(tree);
         digestRounds++;
+        peer.meters.digestRounds().increment();
         DigestRequest request = peer.session.nextRequest();
         peer.awaitedRound = request.getRound();
         fx.send(peer.id, request);
@@ -524,6 +556,7 @@ final class ReplicationEngine implements Transport.Listener {
     }
     if (!session.isDone()) {
       digestRounds++;
+      peer.meters.digestRounds().increment();
       DigestRequest request = session.nextRequest();
       peer.awaitedRound = request.getRound();
       fx.send(peer.id, request);
@@ -569,6 +602,7 @@ final class ReplicationEngine implements Transport.Listener {
               .build());
     }
     fullStatesSent++;
+    peer.meters.fullStatesSent().increment();
   }
 
   private void onFullState(Peer peer, FullStateChunk chunk, Effects fx) {
@@ -612,6 +646,7 @@ final class ReplicationEngine implements Transport.Listener {
     }
     boolean changed = slot.prepareMerge(whole.toByteArray()).getAsBoolean();
     fullStatesReceived++;
+    peer.meters.fullStatesReceived().increment();
     dirty.add(slot.key.name());
     if (changed) {
       notifyLater(fx, slot);
@@ -645,7 +680,7 @@ final class ReplicationEngine implements Transport.Listener {
       if (closed) {
         return;
       }
-      Peer peer = peers.computeIfAbsent(id, Peer::new);
+      Peer peer = peer(id);
       peer.connected = true;
       peer.sent = peer.acked;
       fx.send(
@@ -681,7 +716,8 @@ final class ReplicationEngine implements Transport.Listener {
       if (closed) {
         return;
       }
-      Peer peer = peers.computeIfAbsent(from, Peer::new);
+      Peer peer = peer(from);
+      peer.meters.bytesReceived().increment(message.getSerializedSize());
       try {
         receive(peer, message, fx);
       } catch (WireException e) {
@@ -699,6 +735,7 @@ final class ReplicationEngine implements Transport.Listener {
 
   private void refuse(Peer peer, Envelope message, WireException e, Effects fx) {
     rejected.merge(e.reason(), 1L, Long::sum);
+    meters.rejectedReceived(e.reason());
     if (message.getBodyCase() != Envelope.BodyCase.REJECT) {
       fx.send(peer.id, e.toReject());
     }
@@ -723,7 +760,7 @@ final class ReplicationEngine implements Transport.Listener {
     peer.lastContact = received.physical();
     switch (message.getBodyCase()) {
       case HANDSHAKE -> onHandshake(peer, message.getHandshake(), fx);
-      case DELTAS -> onDeltas(peer, message.getDeltas(), fx);
+      case DELTAS -> onDeltas(peer, message.getDeltas(), received.physical(), fx);
       case ACK -> {
         long upTo = Math.min(message.getAck().getUpToSequence(), nextSequence - 1);
         peer.acked = Math.max(peer.acked, upTo);
@@ -735,9 +772,12 @@ final class ReplicationEngine implements Transport.Listener {
       }
       case DIGEST_RESPONSE -> onDigestResponse(peer, message.getDigestResponse(), fx);
       case FULL_STATE -> onFullState(peer, message.getFullState(), fx);
-      case REJECT ->
-          rejectsReceived.merge(
-              WireException.Reason.fromWire(message.getReject().getReason()), 1L, Long::sum);
+      case REJECT -> {
+        WireException.Reason reason =
+            WireException.Reason.fromWire(message.getReject().getReason());
+        rejectsReceived.merge(reason, 1L, Long::sum);
+        meters.rejectedSent(reason);
+      }
       case BODY_NOT_SET ->
           throw new WireException(WireException.Reason.MALFORMED, "envelope without a body");
     }
@@ -764,7 +804,11 @@ final class ReplicationEngine implements Transport.Listener {
     peer.incarnation = handshake.getIncarnation();
   }
 
-  private void onDeltas(Peer peer, DeltaBatch batch, Effects fx) {
+  /**
+   * Applies a batch of deltas; {@code appliedAt} is the physical part of this replica's clock at
+   * receipt, from which the replication lag of each applied delta is measured.
+   */
+  private void onDeltas(Peer peer, DeltaBatch batch, long appliedAt, Effects fx) {
     long sequence = batch.getFirstSequence();
     if (sequence < 1) {
       throw new WireException(WireException.Reason.MALFORMED, "first_sequence 0");
@@ -776,6 +820,7 @@ final class ReplicationEngine implements Transport.Listener {
       // Decode first, apply after: a malformed delta leaves everything untouched.
       long expected = peer.expected;
       List<Slot<?>> targets = new ArrayList<>();
+      List<KeyedDelta> applied = new ArrayList<>();
       List<BooleanSupplier> merges = new ArrayList<>();
       List<WireException> mismatches = new ArrayList<>();
       for (KeyedDelta delta : batch.getDeltasList()) {
@@ -784,6 +829,7 @@ final class ReplicationEngine implements Transport.Listener {
             Slot<?> slot = remoteSlot(delta.getKey(), delta.getType());
             merges.add(slot.prepareMerge(delta.getPayload().toByteArray()));
             targets.add(slot);
+            applied.add(delta);
           } catch (WireException e) {
             if (e.reason() != WireException.Reason.TYPE_MISMATCH) {
               throw e;
@@ -803,10 +849,18 @@ final class ReplicationEngine implements Transport.Listener {
         }
         dirty.add(slot.key.name());
         deltasReceived++;
+        peer.meters.deltasReceived().increment();
+        KeyedDelta delta = applied.get(i);
+        if (delta.hasOriginTime()) {
+          long lag = Math.max(0, appliedAt - Clocks.fromWire(delta.getOriginTime()).physical());
+          peer.lagMillis = lag;
+          peer.meters.lag(lag);
+        }
       }
       peer.expected = expected;
       for (WireException e : mismatches) {
         rejected.merge(e.reason(), 1L, Long::sum);
+        meters.rejectedReceived(e.reason());
         fx.send(peer.id, e.toReject());
       }
     }
@@ -862,9 +916,13 @@ final class ReplicationEngine implements Transport.Listener {
     }
 
     void send(ReplicaId peer, Object body, int deltas) {
+      Envelope envelope = envelope(body);
       to.add(peer);
-      envelopes.add(envelope(body));
+      envelopes.add(envelope);
       deltasSent += deltas;
+      EngineMeters.PeerMeters counters = peer(peer).meters;
+      counters.deltasSent().increment(deltas);
+      counters.bytesSent().increment(envelope.getSerializedSize());
     }
 
     void run() {
@@ -928,6 +986,8 @@ final class ReplicationEngine implements Transport.Listener {
   /** What this replica knows of one peer. */
   private static final class Peer {
     final ReplicaId id;
+    final EngineMeters.PeerMeters meters;
+    long lagMillis = -1;
     boolean connected;
     Long lastContact;
     Long incarnation;
@@ -938,8 +998,9 @@ final class ReplicationEngine implements Transport.Listener {
     long awaitedRound;
     final Map<String, Assembly> assemblies = new HashMap<>();
 
-    Peer(ReplicaId id) {
+    Peer(ReplicaId id, EngineMeters.PeerMeters meters) {
       this.id = id;
+      this.meters = meters;
     }
   }
 }

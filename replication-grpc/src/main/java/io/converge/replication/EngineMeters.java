@@ -1,0 +1,156 @@
+package io.converge.replication;
+
+import io.converge.clocks.ReplicaId;
+import io.converge.replication.codec.WireException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The Micrometer meters of one replication engine (see {@link Replica} for the list). Meters are
+ * registered as the engine meets peers, and removed from the registry by {@link #close()}.
+ */
+final class EngineMeters {
+
+  static final String LAG = "converge.replication.lag";
+  static final String DELTAS_SENT = "converge.deltas.sent";
+  static final String DELTAS_RECEIVED = "converge.deltas.received";
+  static final String BYTES_SENT = "converge.bytes.sent";
+  static final String BYTES_RECEIVED = "converge.bytes.received";
+  static final String FULLSTATE_SENT = "converge.fullstate.sent";
+  static final String FULLSTATE_RECEIVED = "converge.fullstate.received";
+  static final String DIGEST_ROUNDS = "converge.digest.rounds";
+  static final String REJECTED = "converge.rejected";
+  static final String DELTAS_PENDING = "converge.deltas.pending";
+
+  private final MeterRegistry registry;
+  private final Tags base;
+  private final EnumMap<WireException.Reason, Counter> rejectedReceived =
+      new EnumMap<>(WireException.Reason.class);
+  private final EnumMap<WireException.Reason, Counter> rejectedSent =
+      new EnumMap<>(WireException.Reason.class);
+  private final List<Meter> meters = new ArrayList<>();
+
+  EngineMeters(MeterRegistry registry, ReplicaId self) {
+    this.registry = registry;
+    this.base = Tags.of("replica", self.name());
+    for (WireException.Reason reason : WireException.Reason.values()) {
+      rejectedReceived.put(reason, rejectCounter(reason, "received"));
+      rejectedSent.put(reason, rejectCounter(reason, "sent"));
+    }
+  }
+
+  private Counter rejectCounter(WireException.Reason reason, String direction) {
+    return remember(
+        Counter.builder(REJECTED)
+            .description(
+                "Messages refused: by this replica (received) or by its peers (sent), by reason")
+            .tags(base)
+            .tag("reason", reason.name())
+            .tag("direction", direction)
+            .register(registry));
+  }
+
+  private <M extends Meter> M remember(M meter) {
+    synchronized (meters) {
+      meters.add(meter);
+    }
+    return meter;
+  }
+
+  /** Counts a message this replica refused. */
+  void rejectedReceived(WireException.Reason reason) {
+    rejectedReceived.get(reason).increment();
+  }
+
+  /** Counts a reject a peer sent about a message of this replica. */
+  void rejectedSent(WireException.Reason reason) {
+    rejectedSent.get(reason).increment();
+  }
+
+  /**
+   * Makes the meters of one peer.
+   *
+   * @param peer the peer
+   * @param owner what the pending gauge reads
+   * @param pending reads the number of pending deltas of the peer from the owner
+   * @param <T> the owner's type
+   * @return the peer's meters
+   */
+  <T> PeerMeters peer(ReplicaId peer, T owner, ToDoubleFunction<T> pending) {
+    Tags tags = base.and("peer", peer.name());
+    remember(
+        Gauge.builder(DELTAS_PENDING, owner, pending)
+            .description("This replica's deltas the peer has not acknowledged yet")
+            .tags(tags)
+            .strongReference(true)
+            .register(registry));
+    return new PeerMeters(
+        remember(
+            Timer.builder(LAG)
+                .description(
+                    "Time from a delta's origin (its HLC) to its application here, per origin peer")
+                .tags(tags)
+                .publishPercentileHistogram()
+                .register(registry)),
+        counter(DELTAS_SENT, "Deltas sent to the peer, resends included", tags),
+        counter(DELTAS_RECEIVED, "Deltas received from the peer and applied", tags),
+        counter(BYTES_SENT, "Serialized size of the envelopes sent to the peer", tags, "bytes"),
+        counter(
+            BYTES_RECEIVED,
+            "Serialized size of the envelopes received from the peer",
+            tags,
+            "bytes"),
+        counter(FULLSTATE_SENT, "Full states sent to the peer by anti-entropy", tags),
+        counter(FULLSTATE_RECEIVED, "Full states received from the peer and merged", tags),
+        counter(DIGEST_ROUNDS, "Digest requests sent to the peer", tags));
+  }
+
+  private Counter counter(String name, String description, Tags tags) {
+    return remember(Counter.builder(name).description(description).tags(tags).register(registry));
+  }
+
+  private Counter counter(String name, String description, Tags tags, String unit) {
+    return remember(
+        Counter.builder(name)
+            .description(description)
+            .baseUnit(unit)
+            .tags(tags)
+            .register(registry));
+  }
+
+  /** Removes every meter of this engine from the registry. */
+  void close() {
+    synchronized (meters) {
+      for (Meter meter : meters) {
+        registry.remove(meter);
+      }
+      meters.clear();
+    }
+  }
+
+  /** The meters of one peer. */
+  record PeerMeters(
+      Timer lag,
+      Counter deltasSent,
+      Counter deltasReceived,
+      Counter bytesSent,
+      Counter bytesReceived,
+      Counter fullStatesSent,
+      Counter fullStatesReceived,
+      Counter digestRounds) {
+
+    void lag(long millis) {
+      lag.record(Duration.ofMillis(millis).toNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+}
