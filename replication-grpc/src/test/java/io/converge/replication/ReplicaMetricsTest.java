@@ -4,17 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.converge.clocks.HlcTimestamp;
-import io.converge.clocks.ReplicaId;
 import io.converge.crdt.GCounter;
 import io.converge.crdt.PNCounter;
-import io.converge.replication.codec.Clocks;
 import io.converge.replication.codec.WireException.Reason;
 import io.converge.replication.transport.InMemoryNetwork;
 import io.converge.replication.transport.Transport;
-import io.converge.replication.wire.v1.DeltaBatch;
-import io.converge.replication.wire.v1.Envelope;
-import io.converge.replication.wire.v1.KeyedDelta;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -177,10 +171,11 @@ final class ReplicaMetricsTest {
     Key<PNCounter> otherType = Key.pnCounter("visits");
     Replica r1 = start("r1");
     Replica r2 = cluster.start("r2", b -> b.key(otherType).meterRegistry(registry));
-    Transport rogue = rawPeer("rogue");
+    Transport rogue = cluster.rawPeer("rogue");
     cluster.advance(SECOND);
     r1.update(VISITS, c -> c.increment(r1.self(), 1));
-    rogue.send(r1.self(), garbageDelta("rogue"));
+    rogue.send(
+        r1.self(), cluster.visitsDelta("rogue", ByteString.copyFrom(new byte[] {(byte) 0xff, 1})));
     cluster.advance(SECOND);
 
     long mismatches = r2.stats().rejected(Reason.TYPE_MISMATCH);
@@ -213,38 +208,5 @@ final class ReplicaMetricsTest {
     r1.close();
     assertTrue(registry.find("converge.deltas.received").tag("replica", "r1").meters().isEmpty());
     assertTrue(registry.find("converge.deltas.pending").tag("replica", "r1").meters().isEmpty());
-  }
-
-  private Transport rawPeer(String name) {
-    Transport transport = cluster.network.transport(ReplicaId.of(name));
-    transport.start(
-        ReplicaId.of(name),
-        new Transport.Listener() {
-          @Override
-          public void onMessage(ReplicaId from, Envelope message) {}
-
-          @Override
-          public void onPeerUp(ReplicaId peer) {}
-
-          @Override
-          public void onPeerDown(ReplicaId peer, String reason) {}
-        });
-    return transport;
-  }
-
-  private Envelope garbageDelta(String sender) {
-    return Envelope.newBuilder()
-        .setProtocolVersion(1)
-        .setSender(sender)
-        .setSentAt(Clocks.toWire(HlcTimestamp.of(cluster.network.currentTimeMillis(), 0)))
-        .setDeltas(
-            DeltaBatch.newBuilder()
-                .setFirstSequence(1)
-                .addDeltas(
-                    KeyedDelta.newBuilder()
-                        .setKey("visits")
-                        .setType("GCounter")
-                        .setPayload(ByteString.copyFrom(new byte[] {(byte) 0xff, 1}))))
-        .build();
   }
 }

@@ -11,16 +11,13 @@ import io.converge.clocks.ReplicaId;
 import io.converge.crdt.GCounter;
 import io.converge.crdt.ORSet;
 import io.converge.crdt.PNCounter;
-import io.converge.replication.codec.Clocks;
 import io.converge.replication.codec.CrdtCodec;
 import io.converge.replication.codec.ElementCodec;
 import io.converge.replication.codec.WireException.Reason;
 import io.converge.replication.transport.InMemoryNetwork;
 import io.converge.replication.transport.Transport;
-import io.converge.replication.wire.v1.DeltaBatch;
 import io.converge.replication.wire.v1.Envelope;
 import io.converge.replication.wire.v1.FullStateChunk;
-import io.converge.replication.wire.v1.KeyedDelta;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -268,9 +265,9 @@ final class ReplicaTest {
   @Test
   void incomingMessage_senderNotConnectionPeer_rejectedUntrusted() {
     Replica r1 = start("r1");
-    Transport rogue = rawPeer("rogue");
+    Transport rogue = cluster.rawPeer("rogue");
     cluster.advance(SECOND);
-    rogue.send(r1.self(), deltaEnvelope("someone-else", ByteString.EMPTY));
+    rogue.send(r1.self(), cluster.visitsDelta("someone-else", ByteString.EMPTY));
     cluster.advance(SECOND);
     assertEquals(1, r1.stats().rejected(Reason.UNTRUSTED_PEER));
   }
@@ -279,9 +276,10 @@ final class ReplicaTest {
   void incomingDelta_garbagePayload_rejectedMalformedOthersCarryOn() {
     Replica r1 = start("r1");
     Replica r2 = start("r2");
-    Transport rogue = rawPeer("rogue");
+    Transport rogue = cluster.rawPeer("rogue");
     cluster.advance(SECOND);
-    rogue.send(r1.self(), deltaEnvelope("rogue", ByteString.copyFrom(new byte[] {(byte) 0xff, 1})));
+    rogue.send(
+        r1.self(), cluster.visitsDelta("rogue", ByteString.copyFrom(new byte[] {(byte) 0xff, 1})));
     r2.update(VISITS, c -> c.increment(r2.self(), 2));
     cluster.advance(SECOND);
     assertEquals(1, r1.stats().rejected(Reason.MALFORMED));
@@ -291,7 +289,7 @@ final class ReplicaTest {
   @Test
   void fullStateChunks_ofTwoReorderedTransfers_areNeverCombined() {
     Replica r1 = start("r1");
-    Transport rogue = rawPeer("rogue");
+    Transport rogue = cluster.rawPeer("rogue");
     cluster.advance(SECOND);
     ReplicaId id = ReplicaId.of("rogue");
     byte[] a = CrdtCodec.gCounter().encode(GCounter.empty().increment(id, 5).resetDelta());
@@ -309,12 +307,8 @@ final class ReplicaTest {
   }
 
   private Envelope chunkEnvelope(long transfer, int index, byte[] state, int from, int to) {
-    return Envelope.newBuilder()
-        .setProtocolVersion(1)
-        .setSender("rogue")
-        .setSentAt(
-            Clocks.toWire(
-                io.converge.clocks.HlcTimestamp.of(cluster.network.currentTimeMillis(), 0)))
+    return cluster
+        .envelopeFrom("rogue")
         .setFullState(
             FullStateChunk.newBuilder()
                 .setKey("visits")
@@ -362,40 +356,5 @@ final class ReplicaTest {
     Replica r1 = start("r1");
     assertEquals(ReplicaId.of("r1"), r1.self());
     assertSame(r1.clock(), r1.clock());
-  }
-
-  private Transport rawPeer(String name) {
-    Transport transport = cluster.network.transport(ReplicaId.of(name));
-    transport.start(
-        ReplicaId.of(name),
-        new Transport.Listener() {
-          @Override
-          public void onMessage(ReplicaId from, Envelope message) {}
-
-          @Override
-          public void onPeerUp(ReplicaId peer) {}
-
-          @Override
-          public void onPeerDown(ReplicaId peer, String reason) {}
-        });
-    return transport;
-  }
-
-  private Envelope deltaEnvelope(String sender, ByteString payload) {
-    return Envelope.newBuilder()
-        .setProtocolVersion(1)
-        .setSender(sender)
-        .setSentAt(
-            Clocks.toWire(
-                io.converge.clocks.HlcTimestamp.of(cluster.network.currentTimeMillis(), 0)))
-        .setDeltas(
-            DeltaBatch.newBuilder()
-                .setFirstSequence(1)
-                .addDeltas(
-                    KeyedDelta.newBuilder()
-                        .setKey("visits")
-                        .setType("GCounter")
-                        .setPayload(payload)))
-        .build();
   }
 }

@@ -1,9 +1,15 @@
 package io.converge.replication;
 
+import com.google.protobuf.ByteString;
+import io.converge.clocks.HlcTimestamp;
 import io.converge.clocks.HybridLogicalClock;
 import io.converge.clocks.ReplicaId;
+import io.converge.replication.codec.Clocks;
 import io.converge.replication.transport.InMemoryNetwork;
 import io.converge.replication.transport.Transport;
+import io.converge.replication.wire.v1.DeltaBatch;
+import io.converge.replication.wire.v1.Envelope;
+import io.converge.replication.wire.v1.KeyedDelta;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,5 +72,45 @@ final class SimulatedCluster {
 
   void advance(Duration duration) {
     network.advance(duration);
+  }
+
+  /** Starts a transport that is not a replica: a peer that sends hand-made envelopes. */
+  Transport rawPeer(String name) {
+    Transport transport = network.transport(ReplicaId.of(name));
+    transport.start(
+        ReplicaId.of(name),
+        new Transport.Listener() {
+          @Override
+          public void onMessage(ReplicaId from, Envelope message) {}
+
+          @Override
+          public void onPeerUp(ReplicaId peer) {}
+
+          @Override
+          public void onPeerDown(ReplicaId peer, String reason) {}
+        });
+    return transport;
+  }
+
+  /** An envelope from {@code sender}, stamped with the network's current time, without a body. */
+  Envelope.Builder envelopeFrom(String sender) {
+    return Envelope.newBuilder()
+        .setProtocolVersion(1)
+        .setSender(sender)
+        .setSentAt(Clocks.toWire(HlcTimestamp.of(network.currentTimeMillis(), 0)));
+  }
+
+  /** A one-delta batch (sequence 1) for the GCounter key "visits" with the given payload. */
+  Envelope visitsDelta(String sender, ByteString payload) {
+    return envelopeFrom(sender)
+        .setDeltas(
+            DeltaBatch.newBuilder()
+                .setFirstSequence(1)
+                .addDeltas(
+                    KeyedDelta.newBuilder()
+                        .setKey("visits")
+                        .setType("GCounter")
+                        .setPayload(payload)))
+        .build();
   }
 }
