@@ -89,10 +89,13 @@ public final class Replica implements AutoCloseable {
 
   private final ReplicationEngine engine;
   private final ScheduledExecutorService ownedExecutor;
+  private final Duration drainTimeout;
 
-  private Replica(ReplicationEngine engine, ScheduledExecutorService ownedExecutor) {
+  private Replica(
+      ReplicationEngine engine, ScheduledExecutorService ownedExecutor, Duration drainTimeout) {
     this.engine = engine;
     this.ownedExecutor = ownedExecutor;
+    this.drainTimeout = drainTimeout;
   }
 
   /**
@@ -194,11 +197,44 @@ public final class Replica implements AutoCloseable {
   }
 
   /**
-   * Stops replicating: closes the transport and stops the timers. Deltas not yet acknowledged by a
-   * peer are not sent any more. Idempotent.
+   * Waits until every connected peer has acknowledged every update this replica made before the
+   * call (they are resent meanwhile), or until {@code timeout} passes. Peers that are not connected
+   * are not waited for: they get those updates when they reconnect, from this replica if it still
+   * runs, or from the others through anti-entropy. Updates too large for one message (shipped by
+   * anti-entropy, not as deltas) are not waited for either.
+   *
+   * @param timeout how long to wait at most; zero checks once
+   * @return whether every connected peer acknowledged everything in time
+   * @throws NullPointerException if {@code timeout} is null
+   * @throws IllegalArgumentException if {@code timeout} is negative
+   * @throws InterruptedException if the thread is interrupted while waiting
+   */
+  public boolean drain(Duration timeout) throws InterruptedException {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("must be >= 0: timeout=" + timeout);
+    }
+    return engine.drain(timeout);
+  }
+
+  /**
+   * Drains, then stops replicating. First waits, at most the {@linkplain Builder#drainTimeout drain
+   * timeout}, until every connected peer has acknowledged the updates made so far (as {@link
+   * #drain}); then closes the transport, stops the timers and removes the replica's meters. Updates
+   * that no peer acknowledged by then are not sent any more: unless the replica is restarted from a
+   * durable store, they are lost to the others. If the calling thread is interrupted while
+   * draining, the replica closes at once and the thread's interrupt flag stays set. Idempotent;
+   * updates racing with {@code close} may be applied locally but not drained.
    */
   @Override
   public void close() {
+    if (!drainTimeout.isZero()) {
+      try {
+        engine.drain(drainTimeout);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     engine.close();
     if (ownedExecutor != null) {
       ownedExecutor.shutdownNow();
@@ -219,6 +255,9 @@ public final class Replica implements AutoCloseable {
     /** The default interval of resends of unacknowledged deltas. */
     public static final Duration DEFAULT_RESEND_INTERVAL = Duration.ofMillis(500);
 
+    /** The default {@link #drainTimeout}: 5 seconds. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);
+
     /** The default bound of the outbound delta log. */
     public static final int DEFAULT_MAX_LOG_ENTRIES = 100_000;
 
@@ -230,6 +269,7 @@ public final class Replica implements AutoCloseable {
     private Duration antiEntropyInterval = DEFAULT_ANTI_ENTROPY_INTERVAL;
     private Duration resendInterval = DEFAULT_RESEND_INTERVAL;
     private int maxLogEntries = DEFAULT_MAX_LOG_ENTRIES;
+    private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private final Map<String, Key<?>> keys = new LinkedHashMap<>();
     private final Map<String, Function<String, Key<?>>> families = new LinkedHashMap<>();
 
@@ -395,6 +435,26 @@ public final class Replica implements AutoCloseable {
     }
 
     /**
+     * Sets how long {@link Replica#close()} waits for connected peers to acknowledge this replica's
+     * updates before it stops (see {@link Replica#drain}). Default {@link #DEFAULT_DRAIN_TIMEOUT};
+     * zero closes at once. With a scheduler that runs on simulated time (an {@code
+     * InMemoryNetwork}), use zero: nothing advances that time while {@code close} waits.
+     *
+     * @param timeout the timeout, zero or more
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public Builder drainTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("must be >= 0: drainTimeout=" + timeout);
+      }
+      this.drainTimeout = timeout;
+      return this;
+    }
+
+    /**
      * Starts the replica: starts the transport and the timers.
      *
      * @return the running replica
@@ -434,7 +494,7 @@ public final class Replica implements AutoCloseable {
               families,
               meterRegistry != null ? meterRegistry : new SimpleMeterRegistry());
       engine.start();
-      return new Replica(engine, owned);
+      return new Replica(engine, owned, drainTimeout);
     }
   }
 }

@@ -41,6 +41,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -102,11 +103,14 @@ import java.util.function.UnaryOperator;
  *       peer of the connection and the protocol version, then updates its clock; a timestamp beyond
  *       the maximum offset is refused with {@code Reject(CLOCK_OFFSET)}, and nothing of the message
  *       is applied. A message that does not decode is refused with the reason of its {@link
- *       WireException}, and nothing of it is applied. A delta or full state for a key with no
- *       declaration, or with another type than the declared one, is refused with {@code
- *       Reject(TYPE_MISMATCH)}: that key's state is untouched, and the delta's sequence is
- *       consumed, so that one misconfigured key does not stall the sender's other keys. Every
- *       refusal is counted; a {@code Reject} is never answered with one.
+ *       WireException}, and nothing of it is applied; a malformed or oversized message, an unknown
+ *       protocol version or a sender that is not the connection's peer also ends the connection
+ *       ({@link Transport#disconnect}: over gRPC the peer's stream closes with a status), while
+ *       other peers carry on. A delta or full state for a key with no declaration, or with another
+ *       type than the declared one, is refused with {@code Reject(TYPE_MISMATCH)}: that key's state
+ *       is untouched, and the delta's sequence is consumed, so that one misconfigured key does not
+ *       stall the sender's other keys. Every refusal is counted; a {@code Reject} is never answered
+ *       with one.
  * </ol>
  */
 final class ReplicationEngine implements Transport.Listener {
@@ -346,12 +350,42 @@ final class ReplicationEngine implements Transport.Listener {
     }
   }
 
+  /**
+   * Waits until every connected peer has acknowledged every delta sequenced before this call, or
+   * until the timeout; returns whether they all did. Peers not connected are not waited for.
+   */
+  boolean drain(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (lock) {
+      long target = nextSequence - 1;
+      while (!closed) {
+        boolean drained = true;
+        for (Peer peer : peers.values()) {
+          if (peer.connected && peer.acked < target) {
+            drained = false;
+            break;
+          }
+        }
+        if (drained) {
+          return true;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(lock, left);
+      }
+      return false;
+    }
+  }
+
   void close() {
     synchronized (lock) {
       if (closed) {
         return;
       }
       closed = true;
+      lock.notifyAll();
     }
     transport.close();
     meters.close();
@@ -705,6 +739,7 @@ final class ReplicationEngine implements Transport.Listener {
         peer.sent = peer.acked;
         peer.session = null;
         peer.assemblies.clear();
+        lock.notifyAll();
       }
     }
   }
@@ -739,6 +774,36 @@ final class ReplicationEngine implements Transport.Listener {
     if (message.getBodyCase() != Envelope.BodyCase.REJECT) {
       fx.send(peer.id, e.toReject());
     }
+    if (closesConnection(e.reason())) {
+      fx.disconnect(peer.id, e);
+    }
+  }
+
+  /**
+   * Whether a refusal for {@code reason} also ends the connection: a message that does not decode,
+   * is too large, speaks an unknown protocol version or comes from another sender than the
+   * connection's peer says the peer is broken or hostile, and the stream is closed (the peer may
+   * reconnect, with backoff). A timestamp beyond the clock offset or a key of the wrong type is
+   * refused alone: the peer's other messages are fine.
+   */
+  static boolean closesConnection(WireException.Reason reason) {
+    return switch (reason) {
+      case MALFORMED, OVERSIZED, UNKNOWN_VERSION, UNTRUSTED_PEER -> true;
+      case CLOCK_OFFSET, TYPE_MISMATCH -> false;
+    };
+  }
+
+  @Override
+  public void onRefused(ReplicaId id, Reject.Reason reason, String detail) {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      peer(id);
+      WireException.Reason r = WireException.Reason.fromWire(reason);
+      rejected.merge(r, 1L, Long::sum);
+      meters.rejectedReceived(r);
+    }
   }
 
   private void receive(Peer peer, Envelope message, Effects fx) {
@@ -765,6 +830,7 @@ final class ReplicationEngine implements Transport.Listener {
         long upTo = Math.min(message.getAck().getUpToSequence(), nextSequence - 1);
         peer.acked = Math.max(peer.acked, upTo);
         trimLog();
+        lock.notifyAll();
       }
       case DIGEST_REQUEST -> {
         refreshDigests();
@@ -910,6 +976,12 @@ final class ReplicationEngine implements Transport.Listener {
     private final List<ReplicaId> to = new ArrayList<>();
     private final List<Envelope> envelopes = new ArrayList<>();
     private final List<Runnable> notifications = new ArrayList<>();
+    private final List<Runnable> disconnects = new ArrayList<>();
+
+    /** Ends the connection to {@code peer} after this effect's messages are sent. */
+    void disconnect(ReplicaId peer, WireException e) {
+      disconnects.add(() -> transport.disconnect(peer, e.reason().toWire(), e.detail()));
+    }
 
     void send(ReplicaId peer, Object body) {
       send(peer, body, 0);
@@ -928,6 +1000,9 @@ final class ReplicationEngine implements Transport.Listener {
     void run() {
       for (int i = 0; i < envelopes.size(); i++) {
         transport.send(to.get(i), envelopes.get(i));
+      }
+      for (Runnable disconnect : disconnects) {
+        disconnect.run();
       }
       for (Runnable notification : notifications) {
         notification.run();

@@ -270,6 +270,44 @@ final class ReplicaTest {
     rogue.send(r1.self(), cluster.visitsDelta("someone-else", ByteString.EMPTY));
     cluster.advance(SECOND);
     assertEquals(1, r1.stats().rejected(Reason.UNTRUSTED_PEER));
+    assertEquals(
+        List.of("rogue down r1: disconnected by r1: UNTRUSTED_PEER"),
+        cluster.rawPeerEvents.stream().map(e -> e.replaceAll(": sender .*", "")).toList());
+  }
+
+  @Test
+  void incomingMessage_unknownProtocolVersion_refusedDisconnectedReconnectsLater() {
+    Replica r1 = start("r1");
+    Transport rogue = cluster.rawPeer("rogue");
+    cluster.advance(SECOND);
+    Envelope v2 =
+        cluster.visitsDelta("rogue", ByteString.EMPTY).toBuilder().setProtocolVersion(2).build();
+    rogue.send(r1.self(), v2);
+    cluster.advance(Duration.ofMillis(100));
+    assertEquals(1, r1.stats().rejected(Reason.UNKNOWN_VERSION));
+    assertEquals(0, r1.get(VISITS).value());
+    assertEquals(
+        List.of(
+            "rogue down r1: disconnected by r1: UNKNOWN_VERSION: protocol version 2, expected 1"),
+        cluster.rawPeerEvents);
+    assertFalse(r1.peers().get(ReplicaId.of("rogue")).connected());
+    assertFalse(rogue.send(r1.self(), v2), "the link is down until the reconnect delay ends");
+    cluster.advance(Duration.ofSeconds(2));
+    assertTrue(r1.peers().get(ReplicaId.of("rogue")).connected(), r1.peers()::toString);
+    assertTrue(rogue.send(r1.self(), cluster.envelopeFrom("rogue").build()));
+  }
+
+  @Test
+  void incomingMessage_clockOffsetOrTypeMismatch_refusedButConnectionKept() {
+    Replica r1 = start("r1");
+    Transport rogue = cluster.rawPeer("rogue");
+    cluster.advance(SECOND);
+    Envelope wrongType = cluster.visitsDelta("rogue", "PNCounter", ByteString.EMPTY);
+    rogue.send(r1.self(), wrongType);
+    cluster.advance(SECOND);
+    assertEquals(1, r1.stats().rejected(Reason.TYPE_MISMATCH));
+    assertEquals(List.of(), cluster.rawPeerEvents);
+    assertTrue(r1.peers().get(ReplicaId.of("rogue")).connected());
   }
 
   @Test
@@ -284,6 +322,11 @@ final class ReplicaTest {
     cluster.advance(SECOND);
     assertEquals(1, r1.stats().rejected(Reason.MALFORMED));
     assertEquals(2, r1.get(VISITS).value());
+    assertEquals(1, cluster.rawPeerEvents.size(), cluster.rawPeerEvents::toString);
+    assertTrue(
+        cluster.rawPeerEvents.get(0).startsWith("rogue down r1: disconnected by r1: MALFORMED"),
+        cluster.rawPeerEvents::toString);
+    assertTrue(r1.peers().get(r2.self()).connected());
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.converge.replication.transport.Transport;
 import io.converge.replication.wire.v1.DeltaBatch;
 import io.converge.replication.wire.v1.Envelope;
 import io.converge.replication.wire.v1.KeyedDelta;
+import io.converge.replication.wire.v1.Reject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,6 +61,7 @@ final class SimulatedCluster {
                         HybridLogicalClock.builder().physicalClock(network.clock(id, skew)).build())
                     .scheduler(scheduler(network, transport))
                     .resendInterval(Duration.ofMillis(50))
+                    .drainTimeout(Duration.ZERO)
                     .antiEntropyInterval(Duration.ofMillis(200)))
             .start();
     replicas.add(replica);
@@ -74,6 +76,9 @@ final class SimulatedCluster {
     network.advance(duration);
   }
 
+  /** What the raw peers saw: lines like {@code "mallory down r1: disconnected by r1: ..."}. */
+  final List<String> rawPeerEvents = new ArrayList<>();
+
   /** Starts a transport that is not a replica: a peer that sends hand-made envelopes. */
   Transport rawPeer(String name) {
     Transport transport = network.transport(ReplicaId.of(name));
@@ -87,7 +92,14 @@ final class SimulatedCluster {
           public void onPeerUp(ReplicaId peer) {}
 
           @Override
-          public void onPeerDown(ReplicaId peer, String reason) {}
+          public void onPeerDown(ReplicaId peer, String reason) {
+            rawPeerEvents.add(name + " down " + peer + ": " + reason);
+          }
+
+          @Override
+          public void onRefused(ReplicaId peer, Reject.Reason reason, String detail) {
+            rawPeerEvents.add(name + " refused " + peer + ": " + reason);
+          }
         });
     return transport;
   }
@@ -102,15 +114,17 @@ final class SimulatedCluster {
 
   /** A one-delta batch (sequence 1) for the GCounter key "visits" with the given payload. */
   Envelope visitsDelta(String sender, ByteString payload) {
+    return visitsDelta(sender, "GCounter", payload);
+  }
+
+  /** A one-delta batch (sequence 1) for the key "visits", claiming type {@code type}. */
+  Envelope visitsDelta(String sender, String type, ByteString payload) {
     return envelopeFrom(sender)
         .setDeltas(
             DeltaBatch.newBuilder()
                 .setFirstSequence(1)
                 .addDeltas(
-                    KeyedDelta.newBuilder()
-                        .setKey("visits")
-                        .setType("GCounter")
-                        .setPayload(payload)))
+                    KeyedDelta.newBuilder().setKey("visits").setType(type).setPayload(payload)))
         .build();
   }
 }

@@ -1,9 +1,15 @@
 package io.converge.replication.transport;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.converge.clocks.ReplicaId;
 import io.converge.replication.wire.v1.Envelope;
+import io.converge.replication.wire.v1.Reject;
 import io.converge.replication.wire.v1.ReplicationGrpc;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptors;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
@@ -11,35 +17,50 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.CallStreamObserver;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -204,7 +225,7 @@ public final class GrpcTransport implements Transport {
                   Math.min(keepAliveTime.toNanos(), TimeUnit.SECONDS.toNanos(10)),
                   TimeUnit.NANOSECONDS)
               .permitKeepAliveWithoutCalls(true)
-              .addService(ServerInterceptors.intercept(new Service(), new Authenticator()))
+              .addService(ServerInterceptors.intercept(serviceDefinition(), new Authenticator()))
               .addService(health.getHealthService());
       try {
         server = sb.build().start();
@@ -268,8 +289,113 @@ public final class GrpcTransport implements Transport {
   }
 
   @Override
+  public void disconnect(ReplicaId peer, Reject.Reason reason, String detail) {
+    Objects.requireNonNull(peer, "peer");
+    Objects.requireNonNull(reason, "reason");
+    Objects.requireNonNull(detail, "detail");
+    if (self == null) {
+      throw new IllegalStateException("not started");
+    }
+    PeerLink link = links.get(peer);
+    Connection c = link == null ? null : link.current.get();
+    if (c != null) {
+      c.refused = true;
+      c.terminate("disconnected: " + reason + ": " + detail, statusOf(reason, detail));
+    }
+  }
+
+  @Override
   public int maxMessageBytes() {
     return maxMessageBytes;
+  }
+
+  /**
+   * The gRPC status with which a stream ends when one side refuses what the other sent: {@code
+   * RESOURCE_EXHAUSTED} for {@code OVERSIZED}, {@code FAILED_PRECONDITION} for {@code
+   * UNKNOWN_VERSION}, {@code PERMISSION_DENIED} for {@code UNTRUSTED_PEER}, {@code
+   * INVALID_ARGUMENT} otherwise; the description is {@code reason + ": " + detail}.
+   */
+  static Status statusOf(Reject.Reason reason, String detail) {
+    Status status =
+        switch (reason) {
+          case OVERSIZED -> Status.RESOURCE_EXHAUSTED;
+          case UNKNOWN_VERSION -> Status.FAILED_PRECONDITION;
+          case UNTRUSTED_PEER -> Status.PERMISSION_DENIED;
+          default -> Status.INVALID_ARGUMENT;
+        };
+    return status.withDescription(reason + ": " + detail);
+  }
+
+  /** Whether a stream that ended with {@code code} was ended for a protocol violation. */
+  private static boolean isRefusal(Status.Code code) {
+    return code == Status.Code.INVALID_ARGUMENT
+        || code == Status.Code.RESOURCE_EXHAUSTED
+        || code == Status.Code.FAILED_PRECONDITION
+        || code == Status.Code.PERMISSION_DENIED;
+  }
+
+  /**
+   * The server side of {@code Exchange}, built by hand so that inbound bytes go through {@link
+   * InboundMarshaller}: bytes that are not an envelope become a refusal this transport reports and
+   * answers with a status, instead of an error deep in gRPC that the peer sees as a bare {@code
+   * CANCELLED}.
+   */
+  private ServerServiceDefinition serviceDefinition() {
+    MethodDescriptor<Inbound, Envelope> method =
+        ReplicationGrpc.getExchangeMethod().toBuilder(
+                new InboundMarshaller(), ProtoUtils.marshaller(Envelope.getDefaultInstance()))
+            .build();
+    return ServerServiceDefinition.builder(SERVICE_NAME)
+        .addMethod(method, ServerCalls.asyncBidiStreamingCall(this::accept))
+        .build();
+  }
+
+  /** The client side of {@code Exchange}, with the same marshalling of what comes back. */
+  private MethodDescriptor<Envelope, Inbound> clientMethod() {
+    return ReplicationGrpc.getExchangeMethod().toBuilder(
+            ProtoUtils.marshaller(Envelope.getDefaultInstance()), new InboundMarshaller())
+        .build();
+  }
+
+  /** What arrived on a stream: an envelope, or the reason its bytes were refused. */
+  private record Inbound(Envelope envelope, Reject.Reason refused, String detail) {}
+
+  /**
+   * Reads an inbound message: refuses one over {@link #maxMessageBytes} before parsing it, and
+   * bytes that do not parse as an {@link Envelope}, as values the connection then handles.
+   */
+  private final class InboundMarshaller implements MethodDescriptor.Marshaller<Inbound> {
+    @Override
+    public InputStream stream(Inbound value) {
+      return value.envelope().toByteString().newInput();
+    }
+
+    @Override
+    public Inbound parse(InputStream stream) {
+      byte[] bytes;
+      try {
+        bytes = stream.readAllBytes();
+      } catch (IOException e) {
+        throw Status.INTERNAL
+            .withDescription("cannot read a message: " + e)
+            .withCause(e)
+            .asRuntimeException();
+      }
+      if (bytes.length > maxMessageBytes) {
+        return new Inbound(
+            null,
+            Reject.Reason.OVERSIZED,
+            "message of " + bytes.length + " bytes exceeds the limit of " + maxMessageBytes);
+      }
+      try {
+        return new Inbound(Envelope.parseFrom(bytes), null, null);
+      } catch (InvalidProtocolBufferException e) {
+        return new Inbound(
+            null,
+            Reject.Reason.MALFORMED,
+            "message of " + bytes.length + " bytes is not an Envelope: " + e.getMessage());
+      }
+    }
   }
 
   @Override
@@ -411,7 +537,7 @@ public final class GrpcTransport implements Transport {
         return new ServerCall.Listener<>() {};
       }
       if (tls != null
-          && !tlsIdentityMatches(
+          && !peerCertificateNames(
               call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION), caller)) {
         call.close(
             Status.PERMISSION_DENIED.withDescription(
@@ -422,40 +548,38 @@ public final class GrpcTransport implements Transport {
       return Contexts.interceptCall(
           Context.current().withValue(CALLER, caller), call, headers, next);
     }
+  }
 
-    private boolean tlsIdentityMatches(SSLSession session, ReplicaId caller) {
-      if (session == null) {
-        return false;
-      }
-      try {
-        Certificate[] chain = session.getPeerCertificates();
-        return chain.length > 0
-            && chain[0] instanceof X509Certificate
-            && certificateNames((X509Certificate) chain[0], caller);
-      } catch (SSLPeerUnverifiedException e) {
-        return false;
-      }
+  /** Whether the TLS peer's certificate (client or server) names {@code id}. */
+  private static boolean peerCertificateNames(SSLSession session, ReplicaId id) {
+    if (session == null) {
+      return false;
+    }
+    try {
+      Certificate[] chain = session.getPeerCertificates();
+      return chain.length > 0
+          && chain[0] instanceof X509Certificate
+          && certificateNames((X509Certificate) chain[0], id);
+    } catch (SSLPeerUnverifiedException e) {
+      return false;
     }
   }
 
-  /** The server side of {@code Exchange}: streams dialled by peers with smaller ids. */
-  private final class Service extends ReplicationGrpc.ReplicationImplBase {
-    @Override
-    public StreamObserver<Envelope> exchange(StreamObserver<Envelope> responses) {
-      ReplicaId peer = CALLER.get();
-      PeerLink link = links.get(peer);
-      ServerCallStreamObserver<Envelope> out = (ServerCallStreamObserver<Envelope>) responses;
-      Connection c = new Connection(link, out);
-      if (closed.get()) {
-        out.onError(Status.UNAVAILABLE.withDescription("replica closing").asRuntimeException());
-        return c.inbound();
-      }
-      out.setOnReadyHandler(c::drain);
-      out.setOnCancelHandler(() -> c.terminate("cancelled by peer", null));
-      c.offerHello(hello());
-      link.up(c);
+  /** The server side of {@code Exchange}: a stream dialled by a peer with a smaller id. */
+  private StreamObserver<Inbound> accept(StreamObserver<Envelope> responses) {
+    ReplicaId peer = CALLER.get();
+    PeerLink link = links.get(peer);
+    ServerCallStreamObserver<Envelope> out = (ServerCallStreamObserver<Envelope>) responses;
+    Connection c = new Connection(link, out);
+    if (closed.get()) {
+      out.onError(Status.UNAVAILABLE.withDescription("replica closing").asRuntimeException());
       return c.inbound();
     }
+    out.setOnReadyHandler(c::drain);
+    out.setOnCancelHandler(() -> c.terminate("cancelled by peer", null));
+    c.offerHello(hello());
+    link.up(c);
+    return c.inbound();
   }
 
   /** One peer: its serial callback executor and its current connection, if any. */
@@ -492,6 +616,24 @@ public final class GrpcTransport implements Transport {
           });
     }
 
+    void refusedBeforeUp(Reject.Reason reason, String detail) {
+      callbacks.execute(
+          () -> {
+            if (!closed.get()) {
+              listener.onRefused(peer, reason, detail);
+            }
+          });
+    }
+
+    void refused(Connection c, Reject.Reason reason, String detail) {
+      callbacks.execute(
+          () -> {
+            if (!closed.get() && c.deliverable.get()) {
+              listener.onRefused(peer, reason, detail);
+            }
+          });
+    }
+
     void down(Connection c, String reason) {
       current.compareAndSet(c, null);
       callbacks.execute(
@@ -516,6 +658,9 @@ public final class GrpcTransport implements Transport {
     final AtomicBoolean terminated = new AtomicBoolean();
     final AtomicBoolean deliverable = new AtomicBoolean();
     volatile boolean live;
+
+    /** Whether this side ended the stream for a protocol violation of the peer. */
+    volatile boolean refused;
 
     Connection(PeerLink link, CallStreamObserver<Envelope> out) {
       this.link = link;
@@ -585,19 +730,25 @@ public final class GrpcTransport implements Transport {
       link.down(this, reason);
     }
 
-    StreamObserver<Envelope> inbound() {
+    /** Hands a message to the listener, or refuses it and ends the stream. */
+    void receive(Inbound in) {
+      if (in.refused() == null) {
+        link.message(this, in.envelope());
+        return;
+      }
+      if (terminated.get()) {
+        return;
+      }
+      refused = true;
+      link.refused(this, in.refused(), in.detail());
+      terminate(in.refused() + ": " + in.detail(), statusOf(in.refused(), in.detail()));
+    }
+
+    StreamObserver<Inbound> inbound() {
       return new StreamObserver<>() {
         @Override
-        public void onNext(Envelope e) {
-          int size = e.getSerializedSize();
-          if (size > maxMessageBytes) {
-            terminate(
-                "oversized message: " + size + " bytes",
-                Status.RESOURCE_EXHAUSTED.withDescription(
-                    "message of " + size + " bytes exceeds the limit of " + maxMessageBytes));
-            return;
-          }
-          link.message(Connection.this, e);
+        public void onNext(Inbound in) {
+          receive(in);
         }
 
         @Override
@@ -626,17 +777,33 @@ public final class GrpcTransport implements Transport {
   /** Dials one peer with a greater id, and redials with backoff whenever the stream is lost. */
   private final class Dialler {
     final PeerLink link;
-    final ReplicationGrpc.ReplicationStub stub;
+    final Channel channel;
+    final MethodDescriptor<Envelope, Inbound> method = clientMethod();
     volatile boolean stopped;
     volatile int attempt;
+
+    /**
+     * Streams in a row that ended for a protocol violation (either side refusing the other): the
+     * backoff starts from here instead of zero when a stream comes up, so a peer that keeps sending
+     * what this replica refuses (or the reverse) is retried less and less often.
+     */
+    volatile int refusals;
 
     Dialler(PeerLink link, ManagedChannel channel) {
       this.link = link;
       Metadata headers = new Metadata();
       headers.put(REPLICA_KEY, self.toString());
-      this.stub =
-          ReplicationGrpc.newStub(channel)
-              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+      this.channel =
+          ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
+    /** Records how a stream ended, for the backoff after refusals. */
+    void ended(Connection c, Status status) {
+      if ((c != null && c.refused) || isRefusal(status.getCode())) {
+        refusals = Math.min(refusals + 1, 30);
+      } else {
+        refusals = 0;
+      }
     }
 
     void stop() {
@@ -650,7 +817,14 @@ public final class GrpcTransport implements Transport {
       AtomicReference<Connection> conn = new AtomicReference<>();
       AtomicBoolean greeted = new AtomicBoolean();
       AtomicReference<ScheduledFuture<?>> handshakeTimer = new AtomicReference<>();
-      ClientResponseObserver<Envelope, Envelope> observer =
+      ClientCall<Envelope, Inbound> call;
+      try {
+        call = channel.newCall(method, CallOptions.DEFAULT);
+      } catch (RuntimeException e) {
+        redial();
+        return;
+      }
+      ClientResponseObserver<Envelope, Inbound> observer =
           new ClientResponseObserver<>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<Envelope> requests) {
@@ -660,43 +834,61 @@ public final class GrpcTransport implements Transport {
             }
 
             @Override
-            public void onNext(Envelope e) {
+            public void onNext(Inbound in) {
               Connection c = conn.get();
-              if (greeted.compareAndSet(false, true)) {
-                ScheduledFuture<?> t = handshakeTimer.get();
-                if (t != null) {
-                  t.cancel(false);
-                }
-                if (!e.getSender().equals(link.peer.toString())
-                    || e.getBodyCase() != Envelope.BodyCase.BODY_NOT_SET
-                    || closed.get()) {
-                  c.terminate(
-                      "unexpected hello from " + e.getSender(),
-                      Status.PERMISSION_DENIED.withDescription("expected " + link.peer));
-                  return;
-                }
-                attempt = 0;
-                link.up(c);
-                c.drain();
+              if (!greeted.compareAndSet(false, true)) {
+                c.receive(in);
                 return;
               }
-              link.message(c, e);
+              ScheduledFuture<?> t = handshakeTimer.get();
+              if (t != null) {
+                t.cancel(false);
+              }
+              Envelope e = in.envelope();
+              if (e == null
+                  || !e.getSender().equals(link.peer.toString())
+                  || e.getBodyCase() != Envelope.BodyCase.BODY_NOT_SET
+                  || closed.get()) {
+                c.refused = true;
+                c.terminate(
+                    "unexpected hello from " + (e == null ? in.detail() : e.getSender()),
+                    Status.PERMISSION_DENIED.withDescription("expected a hello from " + link.peer));
+                return;
+              }
+              if (tls != null
+                  && !serverNames(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION))) {
+                c.refused = true;
+                link.refusedBeforeUp(
+                    Reject.Reason.UNTRUSTED_PEER,
+                    "server certificate does not name replica " + link.peer);
+                c.terminate(
+                    "server certificate does not name " + link.peer,
+                    Status.PERMISSION_DENIED.withDescription(
+                        "server certificate does not name replica " + link.peer));
+                return;
+              }
+              attempt = refusals;
+              link.up(c);
+              c.drain();
             }
 
             @Override
             public void onError(Throwable t) {
-              conn.get().terminate(String.valueOf(Status.fromThrowable(t)), null);
+              Status status = Status.fromThrowable(t);
+              ended(conn.get(), status);
+              conn.get().terminate(String.valueOf(status), null);
               redial();
             }
 
             @Override
             public void onCompleted() {
+              ended(conn.get(), Status.OK);
               conn.get().terminate("stream completed by peer", null);
               redial();
             }
           };
       try {
-        stub.exchange(observer);
+        ClientCalls.asyncBidiStreamingCall(call, observer);
       } catch (RuntimeException e) {
         redial();
         return;
@@ -717,6 +909,11 @@ public final class GrpcTransport implements Transport {
       } catch (RuntimeException shutDown) {
         // closing
       }
+    }
+
+    /** Whether the server's certificate names the dialled peer, as a client certificate must. */
+    boolean serverNames(SSLSession session) {
+      return peerCertificateNames(session, link.peer);
     }
 
     void redial() {
@@ -792,6 +989,56 @@ public final class GrpcTransport implements Transport {
       this.chain = chain.clone();
       this.key = key.clone();
       this.ca = ca.clone();
+    }
+
+    /** Checks that the material parses: certificates in both PEMs, a PKCS#8 private key. */
+    void validate() {
+      certificates(chain, "certChainPem");
+      certificates(ca, "trustedCaPem");
+      privateKey(key);
+    }
+
+    private static void certificates(byte[] pem, String name) {
+      try {
+        if (CertificateFactory.getInstance("X.509")
+            .generateCertificates(new ByteArrayInputStream(pem))
+            .isEmpty()) {
+          throw new IllegalArgumentException("invalid TLS material: no certificate in " + name);
+        }
+      } catch (CertificateException e) {
+        throw new IllegalArgumentException(
+            "invalid TLS material: " + name + " is not PEM certificates: " + e.getMessage(), e);
+      }
+    }
+
+    private static void privateKey(byte[] pem) {
+      String text = new String(pem, StandardCharsets.US_ASCII);
+      int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
+      int end = text.indexOf("-----END PRIVATE KEY-----");
+      if (begin < 0 || end < begin) {
+        throw new IllegalArgumentException(
+            "invalid TLS material: privateKeyPem has no '-----BEGIN PRIVATE KEY-----' (PKCS#8)"
+                + " block");
+      }
+      byte[] der;
+      try {
+        der =
+            Base64.getMimeDecoder()
+                .decode(text.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "invalid TLS material: privateKeyPem is not base64: " + e.getMessage(), e);
+      }
+      for (String algorithm : List.of("RSA", "EC", "Ed25519", "Ed448")) {
+        try {
+          KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+          return;
+        } catch (GeneralSecurityException e) {
+          // try the next algorithm
+        }
+      }
+      throw new IllegalArgumentException(
+          "invalid TLS material: privateKeyPem is not an RSA, EC or EdDSA PKCS#8 key");
     }
   }
 
@@ -885,8 +1132,11 @@ public final class GrpcTransport implements Transport {
     /**
      * Uses mutual TLS: the server presents {@code certChainPem} and requires a client certificate
      * signed by {@code trustedCaPem}, whose subject CN or a DNS subject alternative name is the
-     * dialling replica's id; the client presents the same certificate and trusts only that CA (and
-     * checks the server's host name against its certificate). Replaces {@link #plaintext()}.
+     * dialling replica's id; the client presents the same certificate, trusts only that CA, checks
+     * the server's host name against its certificate (so the peer's address must be a DNS or IP
+     * name of its certificate), and refuses a server whose certificate does not name the peer it
+     * dialled (CN or DNS SAN, as above): both sides know whom they talk to. Replaces {@link
+     * #plaintext()}. The material is checked by {@link #build()}.
      *
      * @param certChainPem this replica's certificate chain, PEM
      * @param privateKeyPem its private key, PEM (PKCS#8)
@@ -902,6 +1152,30 @@ public final class GrpcTransport implements Transport {
               Objects.requireNonNull(trustedCaPem, "trustedCaPem"));
       this.plaintext = false;
       return this;
+    }
+
+    /**
+     * Uses mutual TLS with material read from PEM files now; see {@link #tls(byte[], byte[],
+     * byte[])}.
+     *
+     * @param certChainPem file of this replica's certificate chain, PEM
+     * @param privateKeyPem file of its private key, PEM (PKCS#8)
+     * @param trustedCaPem file of the CA certificates peers' certificates must chain to, PEM
+     * @return this builder
+     * @throws NullPointerException if an argument is null
+     * @throws UncheckedIOException if a file cannot be read; the message names it
+     */
+    public Builder tls(Path certChainPem, Path privateKeyPem, Path trustedCaPem) {
+      return tls(read(certChainPem), read(privateKeyPem), read(trustedCaPem));
+    }
+
+    private static byte[] read(Path file) {
+      Objects.requireNonNull(file, "file");
+      try {
+        return Files.readAllBytes(file);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read TLS file " + file + ": " + e, e);
+      }
     }
 
     /**
@@ -1002,10 +1276,15 @@ public final class GrpcTransport implements Transport {
      *
      * @return the transport
      * @throws IllegalStateException if neither {@link #tls} nor {@link #plaintext()} was chosen
+     * @throws IllegalArgumentException if the TLS material does not parse (not PEM, a key that does
+     *     not match the certificate, ...)
      */
     public GrpcTransport build() {
       if (tls == null && !plaintext) {
         throw new IllegalStateException("choose tls(...) or, for loopback demos only, plaintext()");
+      }
+      if (tls != null) {
+        tls.validate();
       }
       return new GrpcTransport(this);
     }

@@ -5,6 +5,7 @@ import io.converge.clocks.PhysicalClock;
 import io.converge.clocks.ReplicaId;
 import io.converge.replication.codec.WireLimits;
 import io.converge.replication.wire.v1.Envelope;
+import io.converge.replication.wire.v1.Reject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -74,10 +75,12 @@ import java.util.TreeSet;
  * <h2>Connections</h2>
  *
  * Two replicas are connected when both transports are started and neither crashed nor closed, and
- * no {@link #partition} or {@link #isolate} separates them. Whenever that changes, each side's
- * listener receives {@code onPeerDown} or {@code onPeerUp} as an event at the current time, so
- * within the callbacks of {@code step}, {@code advance} or {@code runUntilQuiet}, never inside the
- * call that caused it. {@link Transport#send} sees the change at once.
+ * no {@link #partition} or {@link #isolate} separates them, and neither side {@linkplain
+ * Transport#disconnect disconnected} the other less than {@link Builder#reconnectDelay} ago.
+ * Whenever that changes, each side's listener receives {@code onPeerDown} or {@code onPeerUp} as an
+ * event at the current time, so within the callbacks of {@code step}, {@code advance} or {@code
+ * runUntilQuiet}, never inside the call that caused it. {@link Transport#send} sees the change at
+ * once.
  *
  * <h2>Determinism</h2>
  *
@@ -110,6 +113,7 @@ public final class InMemoryNetwork {
   private final boolean reorder;
   private final int maxMessageBytes;
   private final long startMillis;
+  private final long reconnectDelayNanos;
   private final Random random;
 
   private long nowNanos;
@@ -127,6 +131,9 @@ public final class InMemoryNetwork {
   private final TreeSet<Link> cuts = new TreeSet<>();
   private final TreeSet<ReplicaId> isolated = new TreeSet<>();
 
+  /** Links a replica disconnected (protocol violation), down until their reconnect delay ends. */
+  private final TreeSet<Link> suspended = new TreeSet<>();
+
   /** For FIFO links: the delivery time of the last copy sent on each route still in flight. */
   private final Map<Route, Long> lastDeliveryNanos = new HashMap<>();
 
@@ -143,6 +150,7 @@ public final class InMemoryNetwork {
     this.reorder = b.reorder;
     this.maxMessageBytes = b.maxMessageBytes;
     this.startMillis = b.startTime.toEpochMilli();
+    this.reconnectDelayNanos = b.reconnectDelay.toNanos();
     this.random = new Random(seed);
   }
 
@@ -753,7 +761,10 @@ public final class InMemoryNetwork {
     for (int i = 0; i < started.size(); i++) {
       for (int j = i + 1; j < started.size(); j++) {
         Link link = Link.of(started.get(i).id, started.get(j).id);
-        if (!cuts.contains(link) && !isolated.contains(link.a) && !isolated.contains(link.b)) {
+        if (!cuts.contains(link)
+            && !suspended.contains(link)
+            && !isolated.contains(link.a)
+            && !isolated.contains(link.b)) {
           wanted.add(link);
         }
       }
@@ -879,6 +890,9 @@ public final class InMemoryNetwork {
    */
   public static final class Builder {
 
+    /** The default {@link #reconnectDelay}: one second. */
+    public static final Duration DEFAULT_RECONNECT_DELAY = Duration.ofSeconds(1);
+
     private long seed = new Random().nextLong();
     private long minDelayNanos;
     private long maxDelayNanos;
@@ -887,6 +901,7 @@ public final class InMemoryNetwork {
     private boolean reorder;
     private int maxMessageBytes = WireLimits.DEFAULT_MAX_MESSAGE_BYTES;
     private Instant startTime = DEFAULT_START_TIME;
+    private Duration reconnectDelay = DEFAULT_RECONNECT_DELAY;
 
     private Builder() {}
 
@@ -1000,6 +1015,25 @@ public final class InMemoryNetwork {
             "startTime must be from the Unix epoch to MAX_PHYSICAL ms: startTime=" + startTime);
       }
       this.startTime = startTime;
+      return this;
+    }
+
+    /**
+     * Sets how long a link stays down after one of its replicas {@linkplain Transport#disconnect
+     * disconnected} the other, before both sides see {@code onPeerUp} again (as a real peer
+     * reconnects after a backoff). Default: {@link #DEFAULT_RECONNECT_DELAY}.
+     *
+     * @param delay the delay, zero or more
+     * @return this builder
+     * @throws NullPointerException if {@code delay} is null
+     * @throws IllegalArgumentException if {@code delay} is negative
+     */
+    public Builder reconnectDelay(Duration delay) {
+      Objects.requireNonNull(delay, "delay");
+      if (delay.isNegative()) {
+        throw new IllegalArgumentException("reconnectDelay must be >= 0: delay=" + delay);
+      }
+      this.reconnectDelay = delay;
       return this;
     }
 
@@ -1218,6 +1252,32 @@ public final class InMemoryNetwork {
     @Override
     public boolean send(ReplicaId peer, Envelope message) {
       return InMemoryNetwork.this.send(this, peer, message);
+    }
+
+    @Override
+    public void disconnect(ReplicaId peer, Reject.Reason reason, String detail) {
+      Objects.requireNonNull(peer, "peer");
+      Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(detail, "detail");
+      synchronized (lock) {
+        if (state == State.NEW) {
+          throw new IllegalStateException("transport not started: id=" + id);
+        }
+        Link link = Link.of(id, peer);
+        if (id.equals(peer) || !connected.contains(link) || !suspended.add(link)) {
+          return;
+        }
+        reconcile("disconnected by " + id + ": " + reason + ": " + detail, Drop.PARTITION);
+        queue.add(
+            new Action(
+                nowNanos + reconnectDelayNanos,
+                nextSequence++,
+                null,
+                () -> {
+                  suspended.remove(link);
+                  reconcile("reconnected", Drop.PARTITION);
+                }));
+      }
     }
 
     @Override

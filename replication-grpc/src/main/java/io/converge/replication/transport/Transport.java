@@ -2,6 +2,7 @@ package io.converge.replication.transport;
 
 import io.converge.clocks.ReplicaId;
 import io.converge.replication.wire.v1.Envelope;
+import io.converge.replication.wire.v1.Reject;
 
 /**
  * How the replication engine exchanges {@link Envelope}s with its peers: the one thing it knows of
@@ -54,6 +55,18 @@ import io.converge.replication.wire.v1.Envelope;
  * gRPC, the peer it dialled or authenticated); the engine should check that {@link
  * Envelope#getSender()} agrees with it.
  *
+ * <h2>Protocol violations</h2>
+ *
+ * A peer that sends what cannot be accepted at all (bytes that are not an {@link Envelope}, an
+ * envelope over {@link #maxMessageBytes()}, an unknown protocol version, another sender than the
+ * connection's peer) loses its connection: the transport refuses such bytes itself and reports them
+ * with {@link Listener#onRefused} before the {@code onPeerDown} of that connection; the engine,
+ * which finds the rest, calls {@link #disconnect}. The gRPC transport ends the stream with a status
+ * the peer sees ({@code INVALID_ARGUMENT}, {@code RESOURCE_EXHAUSTED}, {@code FAILED_PRECONDITION}
+ * or {@code PERMISSION_DENIED}); nothing of the refused message reaches the listener. Connections
+ * to other peers are not affected, and the peer may reconnect (the gRPC dialler backs off further
+ * after each refusal, so a peer that keeps sending bad input is not retried in a tight loop).
+ *
  * <h2>Threading</h2>
  *
  * {@link #send} and {@link #close} are thread-safe. Listener callbacks concerning one peer ({@code
@@ -96,6 +109,22 @@ public interface Transport extends AutoCloseable {
    * @throws IllegalStateException if the transport was never started
    */
   boolean send(ReplicaId peer, Envelope message);
+
+  /**
+   * Ends the current connection to {@code peer} because it broke the protocol: the peer learns why
+   * (the gRPC transport closes the stream with a status derived from {@code reason} and carrying
+   * {@code detail}), messages in flight on it are lost, and this replica's listener receives {@link
+   * Listener#onPeerDown}. The connection may come up again later (the gRPC dialler backs off, the
+   * in-memory network waits its reconnect delay). Does nothing if no connection to {@code peer} is
+   * up. Thread-safe; may be called from inside a callback.
+   *
+   * @param peer the peer to disconnect
+   * @param reason why, as the protocol names it
+   * @param detail what was wrong, naming the offending value; ends up in the peer's status
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalStateException if the transport was never started
+   */
+  void disconnect(ReplicaId peer, Reject.Reason reason, String detail);
 
   /**
    * Returns the largest message this transport sends, as its {@linkplain
@@ -148,5 +177,20 @@ public interface Transport extends AutoCloseable {
      *     "crashed"}, or a gRPC status); never parse it
      */
     void onPeerDown(ReplicaId peer, String reason);
+
+    /**
+     * The transport refused what {@code peer} sent, before it could become a message (bytes that
+     * are not an {@link Envelope}, or a message over {@link Transport#maxMessageBytes()}), and ends
+     * that connection: {@link #onPeerDown} follows if the connection was up. A dialled connection
+     * can also be refused before it comes up (the gRPC transport's check that the server's
+     * certificate names the peer fails: {@code UNTRUSTED_PEER}); then no peer event follows. For
+     * counting and logs; nothing was delivered.
+     *
+     * @param peer the peer that sent it
+     * @param reason why it was refused ({@code MALFORMED}, {@code OVERSIZED} or {@code
+     *     UNTRUSTED_PEER})
+     * @param detail what was wrong, for example its size
+     */
+    void onRefused(ReplicaId peer, Reject.Reason reason, String detail);
   }
 }

@@ -3,43 +3,64 @@ package io.converge.replication.grpc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.converge.clocks.HlcTimestamp;
 import io.converge.clocks.ReplicaId;
 import io.converge.crdt.GCounter;
 import io.converge.crdt.ORSet;
+import io.converge.crdt.PNCounter;
 import io.converge.replication.Key;
 import io.converge.replication.PeerStatus;
 import io.converge.replication.Replica;
+import io.converge.replication.codec.Clocks;
+import io.converge.replication.codec.CrdtCodec;
 import io.converge.replication.codec.ElementCodec;
+import io.converge.replication.codec.WireException.Reason;
 import io.converge.replication.transport.GrpcTransport;
+import io.converge.replication.wire.v1.DeltaBatch;
 import io.converge.replication.wire.v1.Envelope;
 import io.converge.replication.wire.v1.Handshake;
+import io.converge.replication.wire.v1.KeyedDelta;
+import io.converge.replication.wire.v1.Reject;
 import io.converge.replication.wire.v1.ReplicationGrpc;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
+import io.grpc.ClientInterceptors;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Replicas over real gRPC/Netty on loopback. */
 final class GrpcTransportIT {
@@ -59,14 +80,21 @@ final class GrpcTransportIT {
   }
 
   private Replica replica(String id, GrpcTransport transport) {
+    return replica(id, transport, b -> b);
+  }
+
+  private Replica replica(
+      String id, GrpcTransport transport, UnaryOperator<Replica.Builder> configure) {
     Replica r =
-        Replica.builder()
-            .replicaId(id)
-            .transport(transport)
-            .key(VISITS)
-            .key(TAGS)
-            .resendInterval(Duration.ofMillis(100))
-            .antiEntropyInterval(Duration.ofMillis(300))
+        configure
+            .apply(
+                Replica.builder()
+                    .replicaId(id)
+                    .transport(transport)
+                    .key(VISITS)
+                    .key(TAGS)
+                    .resendInterval(Duration.ofMillis(100))
+                    .antiEntropyInterval(Duration.ofMillis(300)))
             .start();
     closeables.add(r);
     return r;
@@ -182,6 +210,25 @@ final class GrpcTransportIT {
   }
 
   @Test
+  void close_drainsUnacknowledgedDeltas_peerHasEveryUpdateWhenCloseReturns() throws Exception {
+    GrpcTransport t2 = plaintext(0).acceptFrom("r1").build();
+    Replica r2 = replica("r2", t2, b -> b.antiEntropyInterval(Duration.ofHours(1)));
+    Replica r1 =
+        replica(
+            "r1",
+            plaintext(0).peer("r2", "127.0.0.1:" + t2.port()).build(),
+            b -> b.antiEntropyInterval(Duration.ofHours(1)).drainTimeout(Duration.ofSeconds(20)));
+    awaitConnected(r1, "r2");
+    for (int i = 0; i < 300; i++) {
+      r1.update(VISITS, c -> c.increment(r1.self(), 1));
+    }
+    r1.close();
+    // No anti-entropy (an hour away) and r1 is gone: only drained deltas can have arrived.
+    assertEquals(300, r2.get(VISITS).value(), () -> describe(r2));
+    assertTrue(r2.drain(Duration.ZERO), "nothing of r2's own to drain");
+  }
+
+  @Test
   void peerDownAtStart_comesLater_connects() {
     // r1 dials r2's port before anyone listens there; backoff retries until r2 starts.
     GrpcTransport probe = plaintext(0).acceptFrom("r0").build();
@@ -218,6 +265,10 @@ final class GrpcTransportIT {
     raw.exchange(observer(closed)).onNext(oversized("r0", SMALL_LIMIT + 1024));
     Status status = closed.get(20, TimeUnit.SECONDS);
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode(), status.toString());
+    Await.until(
+        CONVERGE,
+        () -> "oversized not counted: " + r2.stats(),
+        () -> r2.stats().rejected(Reason.OVERSIZED) == 1);
     // Far beyond the limit gRPC itself resets the stream, before the message is in memory.
     CompletableFuture<Status> reset = new CompletableFuture<>();
     raw.exchange(observer(reset)).onNext(oversized("r0", SMALL_LIMIT * 3));
@@ -226,6 +277,168 @@ final class GrpcTransportIT {
     r1.update(VISITS, c -> c.increment(r1.self(), 7));
     r2.update(TAGS, s -> s.add(r2.self(), "still-serving"));
     awaitConverged(7, Set.of("still-serving"), r1, r2);
+  }
+
+  /** A client stream to {@code port} that names itself {@code caller} and sends raw bytes. */
+  private StreamObserver<byte[]> rawStream(
+      int port, String caller, StreamObserver<byte[]> responses) {
+    Metadata headers = new Metadata();
+    headers.put(
+        Metadata.Key.of(GrpcTransport.REPLICA_HEADER, Metadata.ASCII_STRING_MARSHALLER), caller);
+    Channel channel =
+        ClientInterceptors.intercept(
+            channel(port, InsecureChannelCredentials.create()),
+            MetadataUtils.newAttachHeadersInterceptor(headers));
+    MethodDescriptor<byte[], byte[]> bytes =
+        ReplicationGrpc.getExchangeMethod().toBuilder(BYTES, BYTES).build();
+    return ClientCalls.asyncBidiStreamingCall(
+        channel.newCall(bytes, CallOptions.DEFAULT), responses);
+  }
+
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
+
+  /** Collects what a raw stream receives, parsed as envelopes, and how it ends. */
+  private static final class RawResponses implements StreamObserver<byte[]> {
+    final List<Envelope> received = new CopyOnWriteArrayList<>();
+    final CompletableFuture<Status> closed = new CompletableFuture<>();
+
+    @Override
+    public void onNext(byte[] value) {
+      try {
+        received.add(Envelope.parseFrom(value));
+      } catch (InvalidProtocolBufferException e) {
+        closed.completeExceptionally(e);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      closed.complete(Status.fromThrowable(t));
+    }
+
+    @Override
+    public void onCompleted() {
+      closed.complete(Status.OK);
+    }
+  }
+
+  /** A one-delta batch from r0 for the key "visits", as type {@code type}. */
+  private static Envelope visitsDelta(long sequence, String type, byte[] payload) {
+    return envelopeFrom("r0")
+        .setDeltas(
+            DeltaBatch.newBuilder()
+                .setFirstSequence(sequence)
+                .addDeltas(
+                    KeyedDelta.newBuilder()
+                        .setKey("visits")
+                        .setType(type)
+                        .setPayload(ByteString.copyFrom(payload))))
+        .build();
+  }
+
+  private static Envelope.Builder envelopeFrom(String sender) {
+    return Envelope.newBuilder()
+        .setProtocolVersion(1)
+        .setSender(sender)
+        .setSentAt(Clocks.toWire(HlcTimestamp.of(System.currentTimeMillis(), 0)));
+  }
+
+  @Test
+  void garbageBytes_streamClosedInvalidArgument_countedReplicaKeepsServing() throws Exception {
+    GrpcTransport t2 = plaintext(0).acceptFrom("r0").acceptFrom("r1").build();
+    Replica r2 = replica("r2", t2);
+    Replica r1 = replica("r1", plaintext(0).peer("r2", "127.0.0.1:" + t2.port()).build());
+    awaitConnected(r1, "r2");
+
+    RawResponses responses = new RawResponses();
+    rawStream(t2.port(), "r0", responses).onNext(new byte[] {(byte) 0xff, (byte) 0xff, 0x0f});
+
+    Status status = responses.closed.get(20, TimeUnit.SECONDS);
+    assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode(), status.toString());
+    assertTrue(
+        status.getDescription().startsWith("MALFORMED: message of 3 bytes"), status::toString);
+    Await.until(
+        CONVERGE,
+        () -> "garbage not counted: " + r2.stats(),
+        () -> r2.stats().rejected(Reason.MALFORMED) == 1);
+    r1.update(VISITS, c -> c.increment(r1.self(), 3));
+    r2.update(TAGS, s -> s.add(r2.self(), "after-garbage"));
+    awaitConverged(3, Set.of("after-garbage"), r1, r2);
+  }
+
+  @Test
+  void unknownProtocolVersion_streamClosedFailedPrecondition() throws Exception {
+    GrpcTransport t2 = plaintext(0).acceptFrom("r0").build();
+    Replica r2 = replica("r2", t2);
+
+    RawResponses responses = new RawResponses();
+    rawStream(t2.port(), "r0", responses)
+        .onNext(envelopeFrom("r0").setProtocolVersion(7).build().toByteArray());
+
+    Status status = responses.closed.get(20, TimeUnit.SECONDS);
+    assertEquals(Status.Code.FAILED_PRECONDITION, status.getCode(), status.toString());
+    assertEquals(
+        "UNKNOWN_VERSION: protocol version 7, expected 1",
+        status.getDescription(),
+        status::toString);
+    assertEquals(1, r2.stats().rejected(Reason.UNKNOWN_VERSION));
+  }
+
+  @Test
+  void wrongTypeDelta_refusedWithReject_valueUntouched_streamKept() throws Exception {
+    GrpcTransport t2 = plaintext(0).acceptFrom("r0").acceptFrom("r1").build();
+    Replica r2 = replica("r2", t2);
+    r2.update(VISITS, c -> c.increment(r2.self(), 4));
+
+    RawResponses responses = new RawResponses();
+    StreamObserver<byte[]> requests = rawStream(t2.port(), "r0", responses);
+    Envelope wrongType =
+        visitsDelta(
+            1,
+            "PNCounter",
+            CrdtCodec.pnCounter()
+                .encode(PNCounter.empty().decrement(ReplicaId.of("r0"), 100).resetDelta()));
+    requests.onNext(wrongType.toByteArray());
+
+    Await.until(
+        CONVERGE,
+        () -> "no reject received: " + responses.received,
+        () ->
+            responses.received.stream()
+                .anyMatch(
+                    e ->
+                        e.hasReject() && e.getReject().getReason() == Reject.Reason.TYPE_MISMATCH));
+    assertEquals(1, r2.stats().rejected(Reason.TYPE_MISMATCH));
+    assertEquals(4, r2.get(VISITS).value());
+    assertFalse(responses.closed.isDone(), "a wrong-type delta does not close the stream");
+    // The same stream still carries good deltas.
+    requests.onNext(
+        visitsDelta(
+                2,
+                "GCounter",
+                CrdtCodec.gCounter()
+                    .encode(GCounter.empty().increment(ReplicaId.of("r0"), 5).resetDelta()))
+            .toByteArray());
+    Await.until(
+        CONVERGE,
+        () -> "good delta not applied: " + r2.get(VISITS),
+        () -> r2.get(VISITS).value() == 9);
+    requests.onCompleted();
   }
 
   @Test
@@ -259,11 +472,9 @@ final class GrpcTransportIT {
             .getStatus());
   }
 
-  @Test
-  void mtls_certificatesFromTrustedCa_converge() {
-    TestCertificates ca = new TestCertificates("converge-test-ca");
-    TestCertificates.Leaf l1 = ca.leaf("r1");
-    TestCertificates.Leaf l2 = ca.leaf("r2");
+  /** Starts r2 listening with {@code l2}'s certificate, then r1 dialling it with {@code l1}'s. */
+  private Replica[] mtlsPair(
+      TestCertificates ca, TestCertificates.Leaf l1, TestCertificates.Leaf l2) {
     GrpcTransport t2 =
         GrpcTransport.builder()
             .listen("127.0.0.1", 0)
@@ -280,9 +491,16 @@ final class GrpcTransportIT {
                 .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
                 .peer("r2", "localhost:" + t2.port())
                 .build());
-    r1.update(VISITS, c -> c.increment(r1.self(), 1));
-    r2.update(TAGS, s -> s.add(r2.self(), "secure"));
-    awaitConverged(1, Set.of("secure"), r1, r2);
+    return new Replica[] {r1, r2};
+  }
+
+  @Test
+  void mtls_certificatesFromTrustedCa_converge() {
+    TestCertificates ca = new TestCertificates("converge-test-ca");
+    Replica[] rs = mtlsPair(ca, ca.leaf("r1"), ca.leaf("r2"));
+    rs[0].update(VISITS, c -> c.increment(rs[0].self(), 1));
+    rs[1].update(TAGS, s -> s.add(rs[1].self(), "secure"));
+    awaitConverged(1, Set.of("secure"), rs);
   }
 
   @Test
@@ -330,6 +548,61 @@ final class GrpcTransportIT {
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
         .exchange(observer(closed));
     assertEquals(Status.Code.PERMISSION_DENIED, closed.get(20, TimeUnit.SECONDS).getCode());
+  }
+
+  @Test
+  void mtls_serverCertificateNamingAnotherReplica_clientRefusesIt() {
+    TestCertificates ca = new TestCertificates("converge-test-ca");
+    // r2's address serves a certificate of the same CA, but for "mallory".
+    Replica r1 = mtlsPair(ca, ca.leaf("r1"), ca.leaf("mallory"))[0];
+    Await.until(
+        CONVERGE,
+        () -> "impostor not refused: " + r1.stats(),
+        () -> r1.stats().rejected(Reason.UNTRUSTED_PEER) >= 1);
+    PeerStatus s = r1.peers().get(ReplicaId.of("r2"));
+    assertTrue(s == null || !s.connected(), r1.peers()::toString);
+  }
+
+  @Test
+  void mtls_fromPemFiles_converge(@TempDir Path dir) throws Exception {
+    TestCertificates ca = new TestCertificates("converge-test-ca");
+    Path caFile = Files.write(dir.resolve("ca.pem"), ca.caPem());
+    Path[] cert = new Path[3];
+    Path[] key = new Path[3];
+    for (int i = 1; i <= 2; i++) {
+      TestCertificates.Leaf leaf = ca.leaf("r" + i);
+      cert[i] = Files.write(dir.resolve("r" + i + ".pem"), leaf.certPem());
+      key[i] = Files.write(dir.resolve("r" + i + ".key"), leaf.keyPem());
+    }
+    GrpcTransport t2 =
+        GrpcTransport.builder()
+            .listen("127.0.0.1", 0)
+            .tls(cert[2], key[2], caFile)
+            .acceptFrom("r1")
+            .build();
+    Replica r2 = replica("r2", t2);
+    Replica r1 =
+        replica(
+            "r1",
+            GrpcTransport.builder()
+                .listen("127.0.0.1", 0)
+                .tls(cert[1], key[1], caFile)
+                .peer("r2", "127.0.0.1:" + t2.port())
+                .build());
+    r1.update(VISITS, c -> c.increment(r1.self(), 2));
+    r2.update(TAGS, s -> s.add(r2.self(), "from-files"));
+    awaitConverged(2, Set.of("from-files"), r1, r2);
+
+    Path missing = dir.resolve("missing.pem");
+    UncheckedIOException e =
+        assertThrows(
+            UncheckedIOException.class, () -> GrpcTransport.builder().tls(missing, key[1], caFile));
+    assertTrue(e.getMessage().contains(missing.toString()), e::getMessage);
+    IllegalArgumentException bad =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> GrpcTransport.builder().tls(caFile, caFile, caFile).build());
+    assertTrue(bad.getMessage().startsWith("invalid TLS material"), bad::getMessage);
   }
 
   private static ChannelCredentials tlsCredentials(byte[] cert, byte[] key, byte[] ca)

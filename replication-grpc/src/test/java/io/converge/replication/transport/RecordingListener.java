@@ -2,6 +2,7 @@ package io.converge.replication.transport;
 
 import io.converge.clocks.ReplicaId;
 import io.converge.replication.wire.v1.Envelope;
+import io.converge.replication.wire.v1.Reject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -73,6 +74,11 @@ final class RecordingListener implements Transport.Listener {
       violations.add("down while not up: " + peer);
     }
     record(self + " down " + peer + " " + reason);
+  }
+
+  @Override
+  public synchronized void onRefused(ReplicaId peer, Reject.Reason reason, String detail) {
+    record(self + " refused " + peer + " " + reason);
   }
 
   private void record(String line) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.converge.clocks.ReplicaId;
 import io.converge.replication.wire.v1.Envelope;
 import io.converge.replication.wire.v1.Handshake;
+import io.converge.replication.wire.v1.Reject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -168,6 +169,38 @@ abstract class TransportContract {
     awaitUntil("r1 down at r2", () -> !l2.isUp(r1));
     assertFalse(t1.send(r2, numbered(r1, 1)));
     assertTrue(l2.events().get(l2.events().size() - 1).startsWith("r2 down r1"));
+  }
+
+  @Test
+  void disconnect_bothSidesSeeDownThenReconnect() {
+    Transport t1 = make(r1);
+    Transport t2 = make(r2);
+    RecordingListener l1 = start(t1, r1);
+    RecordingListener l2 = start(t2, r2);
+    awaitUntil("both up", () -> l1.isUp(r2) && l2.isUp(r1));
+
+    t2.disconnect(r1, Reject.Reason.MALFORMED, "test: bad bytes");
+
+    awaitUntil("down on both sides", () -> downs(l1) == 1 && downs(l2) == 1);
+    awaitUntil("up again on both sides", () -> l1.isUp(r2) && l2.isUp(r1));
+    assertTrue(t1.send(r2, numbered(r1, 1)));
+    awaitUntil("a message on the new connection", () -> l2.numbersFrom(r1).equals(List.of(1L)));
+  }
+
+  @Test
+  void disconnect_peerNotConnected_doesNothing() {
+    Transport t1 = make(r1);
+    RecordingListener l1 = start(t1, r1);
+
+    t1.disconnect(r2, Reject.Reason.MALFORMED, "nobody there");
+    t1.disconnect(ReplicaId.of("unknown"), Reject.Reason.MALFORMED, "never a peer");
+
+    assertEquals(List.of(), l1.events());
+    assertThrows(NullPointerException.class, () -> t1.disconnect(r2, null, "a reason is required"));
+  }
+
+  private static long downs(RecordingListener l) {
+    return l.events().stream().filter(e -> e.contains(" down ")).count();
   }
 
   @Test

@@ -1,0 +1,74 @@
+package io.converge.replication.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.converge.crdt.ORSet;
+import io.converge.replication.Key;
+import io.converge.replication.Replica;
+import io.converge.replication.codec.ElementCodec;
+import io.converge.replication.transport.GrpcTransport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's "embed a replica" example, run: the same code for {@code us-east}, with a second
+ * region {@code eu-west} for it to replicate to, certificates of a test CA in PEM files, and
+ * loopback addresses instead of the README's host names.
+ */
+final class ReadmeReplicaExampleIT {
+
+  @Test
+  void readmeExample_cartReplicatesToTheOtherRegion(@TempDir Path dir) throws Exception {
+    TestCertificates ca = new TestCertificates("converge-readme-ca");
+    Files.write(dir.resolve("ca.pem"), ca.caPem());
+    for (String region : List.of("us-east", "eu-west")) {
+      TestCertificates.Leaf leaf = ca.leaf(region);
+      Files.write(dir.resolve(region + ".pem"), leaf.certPem());
+      Files.write(dir.resolve(region + ".key"), leaf.keyPem());
+    }
+    Key<ORSet<String>> cart = Key.orSet("cart:alice", ElementCodec.strings());
+    // eu-west has the smaller id: it dials us-east, so us-east must listen first.
+    GrpcTransport transport =
+        GrpcTransport.builder()
+            .listen("127.0.0.1", 0)
+            .peer("eu-west", "localhost:1") // not dialled: the smaller id dials
+            .tls(dir.resolve("us-east.pem"), dir.resolve("us-east.key"), dir.resolve("ca.pem"))
+            .build();
+    List<Set<String>> seenInUs = new CopyOnWriteArrayList<>();
+    try (Replica us =
+        Replica.builder().replicaId("us-east").transport(transport).key(cart).start()) {
+      GrpcTransport euTransport =
+          GrpcTransport.builder()
+              .listen("127.0.0.1", 0)
+              .peer("us-east", "localhost:" + transport.port())
+              .tls(dir.resolve("eu-west.pem"), dir.resolve("eu-west.key"), dir.resolve("ca.pem"))
+              .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
+              .build();
+      try (Replica eu =
+          Replica.builder().replicaId("eu-west").transport(euTransport).key(cart).start()) {
+        us.subscribe(cart, c -> seenInUs.add(c.elements()));
+        us.update(cart, c -> c.add(us.self(), "book"));
+        Set<String> items = us.get(cart).elements();
+
+        assertEquals(Set.of("book"), items);
+        Await.until(
+            Duration.ofSeconds(20),
+            () -> "eu-west has " + eu.get(cart).elements(),
+            () -> eu.get(cart).elements().equals(Set.of("book")));
+        eu.update(cart, c -> c.add(eu.self(), "pen"));
+        Await.until(
+            Duration.ofSeconds(20),
+            () -> "us-east saw " + seenInUs,
+            () -> seenInUs.contains(Set.of("book", "pen")));
+        assertTrue(seenInUs.contains(Set.of("book")), seenInUs::toString);
+      }
+    }
+  }
+}
