@@ -1,11 +1,18 @@
 package io.converge.replication;
 
+import io.converge.clocks.HlcTimestamp;
 import io.converge.clocks.HybridLogicalClock;
+import io.converge.clocks.PhysicalClock;
 import io.converge.clocks.ReplicaId;
 import io.converge.crdt.DeltaCrdt;
+import io.converge.replication.store.DurableStore;
+import io.converge.replication.store.FsyncPolicy;
+import io.converge.replication.store.Recovered;
+import io.converge.replication.store.RocksDbStore;
 import io.converge.replication.transport.Transport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,8 +40,11 @@ import java.util.function.UnaryOperator;
  * every connected peer as a delta; deltas are acknowledged and resent until acknowledged, and
  * periodic anti-entropy sends the full state of every key that still differs. Once the network
  * heals and stays up, every replica ends up with the merge of every update made anywhere (that the
- * replica that made it did not lose first: state is held in memory only, so a replica that dies
- * before its deltas left loses them).
+ * replica that made it did not lose first). Without a {@linkplain Builder#dataDirectory data
+ * directory} state is held in memory only, so a replica that dies loses the updates no peer
+ * acknowledged yet; with one, {@code update} returns once the change is committed to disk, changes
+ * from peers are committed before they are acknowledged, and a restarted replica recovers all of
+ * it.
  *
  * <p><b>Keys.</b> A key is bound to one CRDT type. Declare the keys a replica may receive with
  * {@link Builder#key} or {@link Builder#keyFamily}; a key used locally and not declared is declared
@@ -270,6 +280,9 @@ public final class Replica implements AutoCloseable {
     private Duration resendInterval = DEFAULT_RESEND_INTERVAL;
     private int maxLogEntries = DEFAULT_MAX_LOG_ENTRIES;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+    private Path dataDirectory;
+    private FsyncPolicy fsyncPolicy = FsyncPolicy.always();
+    private PhysicalClock physicalClock;
     private final Map<String, Key<?>> keys = new LinkedHashMap<>();
     private final Map<String, Function<String, Key<?>>> families = new LinkedHashMap<>();
 
@@ -455,10 +468,61 @@ public final class Replica implements AutoCloseable {
     }
 
     /**
+     * Makes the replica durable: its state lives in a RocksDB store in {@code directory} (created
+     * if missing), recovered when the replica starts, and {@link Replica#update} returns only once
+     * the change is committed there per the {@link #fsyncPolicy}. Changes received from peers are
+     * committed before they are acknowledged. The clock persists an upper bound of what it issued,
+     * so a restarted replica never issues a timestamp below one it issued before, even if the
+     * machine's wall clock went back. Without a data directory the replica is in memory: a crash
+     * loses what no peer acknowledged yet.
+     *
+     * @param directory the data directory, one per replica id
+     * @return this builder
+     * @throws NullPointerException if {@code directory} is null
+     */
+    public Builder dataDirectory(Path directory) {
+      this.dataDirectory = Objects.requireNonNull(directory, "directory");
+      return this;
+    }
+
+    /**
+     * Sets when a durable replica's writes are fsynced before {@link Replica#update} returns.
+     * Default {@link FsyncPolicy#always()}: every acknowledged write is on disk (concurrent writers
+     * share an fsync). {@link FsyncPolicy#group} trades up to its delay of latency for throughput
+     * with the same guarantee; {@link FsyncPolicy#none()} survives a process crash but not a power
+     * loss. Only used with {@link #dataDirectory}.
+     *
+     * @param policy the policy
+     * @return this builder
+     * @throws NullPointerException if {@code policy} is null
+     */
+    public Builder fsyncPolicy(FsyncPolicy policy) {
+      this.fsyncPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Sets the wall clock the replica's hybrid logical clock reads, when the replica makes its own
+     * clock (no {@link #clock}). Default: the system clock.
+     *
+     * @param physicalClock the wall clock
+     * @return this builder
+     * @throws NullPointerException if {@code physicalClock} is null
+     */
+    public Builder physicalClock(PhysicalClock physicalClock) {
+      this.physicalClock = Objects.requireNonNull(physicalClock, "physicalClock");
+      return this;
+    }
+
+    /**
      * Starts the replica: starts the transport and the timers.
      *
      * @return the running replica
-     * @throws IllegalStateException if the replica id or the transport is not set
+     * @throws IllegalStateException if the replica id or the transport is not set, or the data
+     *     directory holds a key this replica does not declare (or declares with another type), or a
+     *     given {@link #clock} is behind what the data directory's replica already issued
+     * @throws io.converge.replication.store.StoreException if the data directory cannot be used:
+     *     not a store, another replica's, an incompatible version, corrupt, or in use
      */
     public Replica start() {
       if (replicaId == null) {
@@ -467,7 +531,44 @@ public final class Replica implements AutoCloseable {
       if (transport == null) {
         throw new IllegalStateException("transport is required");
       }
-      HybridLogicalClock hlc = clock != null ? clock : HybridLogicalClock.system();
+      DurableStore store =
+          dataDirectory == null ? null : RocksDbStore.open(dataDirectory, replicaId, fsyncPolicy);
+      try {
+        return start(store);
+      } catch (RuntimeException e) {
+        if (store != null) {
+          store.close();
+        }
+        throw e;
+      }
+    }
+
+    private Replica start(DurableStore store) {
+      Recovered recovered = store == null ? null : store.recover();
+      HlcTimestamp issued =
+          recovered == null ? HlcTimestamp.ZERO : HlcTimestamp.fromPacked(recovered.hlcBound());
+      HybridLogicalClock hlc = clock;
+      if (hlc == null) {
+        HybridLogicalClock.Builder b = HybridLogicalClock.builder().startAfter(issued);
+        if (physicalClock != null) {
+          b.physicalClock(physicalClock);
+        }
+        hlc = b.build();
+      } else if (recovered != null
+          && !recovered.created()
+          && hlc.current().compareTo(issued) <= 0) {
+        throw new IllegalStateException(
+            "the given clock is at "
+                + hlc.current()
+                + ", not after "
+                + issued
+                + ", the last timestamp replica "
+                + replicaId
+                + " issued before it restarted (data directory "
+                + dataDirectory
+                + "): build it with HybridLogicalClock.builder().startAfter(...), or let the"
+                + " replica make its clock");
+      }
       ScheduledExecutorService owned = null;
       EngineScheduler timers = scheduler;
       if (timers == null) {
@@ -492,7 +593,11 @@ public final class Replica implements AutoCloseable {
               hlc.now().packed(),
               keys,
               families,
-              meterRegistry != null ? meterRegistry : new SimpleMeterRegistry());
+              meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(),
+              store);
+      if (recovered != null) {
+        engine.restore(recovered);
+      }
       engine.start();
       return new Replica(engine, owned, drainTimeout);
     }

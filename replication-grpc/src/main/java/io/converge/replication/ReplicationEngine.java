@@ -13,6 +13,9 @@ import io.converge.replication.antientropy.ReconciliationSession;
 import io.converge.replication.codec.Clocks;
 import io.converge.replication.codec.WireException;
 import io.converge.replication.codec.WireLimits;
+import io.converge.replication.store.DurableStore;
+import io.converge.replication.store.Recovered;
+import io.converge.replication.store.StoredRecord;
 import io.converge.replication.transport.Transport;
 import io.converge.replication.wire.v1.Ack;
 import io.converge.replication.wire.v1.DeltaBatch;
@@ -121,6 +124,9 @@ final class ReplicationEngine implements Transport.Listener {
   private static final int MAX_BATCHES_PER_RESEND = 8;
   private static final int MAX_CHUNKS = 1 << 16;
 
+  /** Records appended to the store between two checkpoints, at most. */
+  static final int CHECKPOINT_EVERY = 10_000;
+
   /** A bound on what an envelope and a batch add around one delta (sender id, timestamps). */
   private static final int ENVELOPE_OVERHEAD = 256;
 
@@ -136,6 +142,15 @@ final class ReplicationEngine implements Transport.Listener {
   private final long incarnation;
   private final Reconciler reconciler = Reconciler.defaults();
   private final EngineMeters meters;
+
+  /** Where every applied change is logged before it is acknowledged; null: in memory only. */
+  private final DurableStore store;
+
+  /** Keys changed since the last checkpoint, whose full states the next checkpoint writes. */
+  private final Set<String> uncheckpointed = new LinkedHashSet<>();
+
+  private long lastTicket;
+  private long appendsSinceCheckpoint;
 
   private final Map<String, Key<?>> declared;
   private final TreeMap<String, Function<String, Key<?>>> families;
@@ -176,8 +191,10 @@ final class ReplicationEngine implements Transport.Listener {
       long incarnation,
       Map<String, Key<?>> declared,
       Map<String, Function<String, Key<?>>> families,
-      MeterRegistry registry) {
+      MeterRegistry registry,
+      DurableStore store) {
     this.self = self;
+    this.store = store;
     this.meters = new EngineMeters(registry, self);
     this.selfWire = Clocks.toWire(self);
     this.transport = transport;
@@ -192,6 +209,41 @@ final class ReplicationEngine implements Transport.Listener {
     for (WireException.Reason reason : WireException.Reason.values()) {
       rejected.put(reason, 0L);
       rejectsReceived.put(reason, 0L);
+    }
+  }
+
+  /**
+   * Rebuilds the state from what the store recovered: checkpointed states, then the logged changes
+   * after them, merged (idempotent, so overlap is harmless). Before {@link #start()}.
+   *
+   * @throws IllegalStateException if the store holds a key this replica does not declare, or
+   *     declares with another type, or a record that does not decode
+   */
+  void restore(Recovered recovered) {
+    synchronized (lock) {
+      List<StoredRecord> all = new ArrayList<>(recovered.states().values());
+      all.addAll(recovered.log());
+      for (StoredRecord record : all) {
+        Slot<?> slot;
+        try {
+          slot = remoteSlot(record.key(), record.type());
+          slot.prepareMerge(record.payload()).getAsBoolean();
+        } catch (WireException e) {
+          throw new IllegalStateException(
+              "data directory "
+                  + store.directory()
+                  + " holds key "
+                  + record.key()
+                  + " of type "
+                  + record.type()
+                  + " that this replica cannot load ("
+                  + e.getMessage()
+                  + "): declare it with key(...) or keyFamily(...) and the same type",
+              e);
+        }
+        dirty.add(record.key());
+        uncheckpointed.add(record.key());
+      }
     }
   }
 
@@ -232,6 +284,7 @@ final class ReplicationEngine implements Transport.Listener {
       byte[] payload = slot.key.codec().encode(delta.get());
       slot.state = next.resetDelta();
       dirty.add(key.name());
+      fx.persist(new StoredRecord(key.name(), slot.key.typeName(), payload));
       KeyedDelta keyed =
           KeyedDelta.newBuilder()
               .setKey(key.name())
@@ -264,6 +317,43 @@ final class ReplicationEngine implements Transport.Listener {
     }
     fx.run();
     return result;
+  }
+
+  /** Appends records to the store under the lock; returns the ticket, or 0 without a store. */
+  private long persist(List<StoredRecord> records) {
+    if (store == null || records.isEmpty()) {
+      return 0;
+    }
+    long ticket = store.append(records, clock.current().packed());
+    lastTicket = ticket;
+    for (StoredRecord r : records) {
+      uncheckpointed.add(r.key());
+    }
+    appendsSinceCheckpoint += records.size();
+    if (appendsSinceCheckpoint >= CHECKPOINT_EVERY) {
+      checkpoint();
+    }
+    return ticket;
+  }
+
+  /**
+   * Writes the full states of the keys changed since the last checkpoint and lets the store drop
+   * the log they cover. Under the lock: every appended record is already merged into the states.
+   */
+  private void checkpoint() {
+    if (store == null || uncheckpointed.isEmpty()) {
+      return;
+    }
+    List<StoredRecord> states = new ArrayList<>(uncheckpointed.size());
+    for (String name : uncheckpointed) {
+      Slot<?> slot = slots.get(name);
+      if (slot != null) {
+        states.add(new StoredRecord(name, slot.key.typeName(), slot.encodeState()));
+      }
+    }
+    store.checkpoint(states, lastTicket, clock.current().packed());
+    uncheckpointed.clear();
+    appendsSinceCheckpoint = 0;
   }
 
   <T extends DeltaCrdt<T>> T get(Key<T> key) {
@@ -389,6 +479,15 @@ final class ReplicationEngine implements Transport.Listener {
     }
     transport.close();
     meters.close();
+    if (store != null) {
+      try {
+        synchronized (lock) {
+          checkpoint();
+        }
+      } finally {
+        store.close();
+      }
+    }
   }
 
   private void checkOpen() {
@@ -678,7 +777,11 @@ final class ReplicationEngine implements Transport.Listener {
     for (ByteString part : assembly.parts) {
       whole = whole.concat(part);
     }
-    boolean changed = slot.prepareMerge(whole.toByteArray()).getAsBoolean();
+    byte[] bytes = whole.toByteArray();
+    boolean changed = slot.prepareMerge(bytes).getAsBoolean();
+    if (changed) {
+      fx.persist(new StoredRecord(slot.key.name(), slot.key.typeName(), bytes));
+    }
     fullStatesReceived++;
     peer.meters.fullStatesReceived().increment();
     dirty.add(slot.key.name());
@@ -912,6 +1015,10 @@ final class ReplicationEngine implements Transport.Listener {
         Slot<?> slot = targets.get(i);
         if (merges.get(i).getAsBoolean()) {
           notifyLater(fx, slot);
+          KeyedDelta changed = applied.get(i);
+          fx.persist(
+              new StoredRecord(
+                  changed.getKey(), changed.getType(), changed.getPayload().toByteArray()));
         }
         dirty.add(slot.key.name());
         deltasReceived++;
@@ -977,6 +1084,30 @@ final class ReplicationEngine implements Transport.Listener {
     private final List<Envelope> envelopes = new ArrayList<>();
     private final List<Runnable> notifications = new ArrayList<>();
     private final List<Runnable> disconnects = new ArrayList<>();
+    private long ticket;
+
+    /**
+     * Logs a change already merged into the state (call under the lock); {@link #run} then waits
+     * until it is durable before it sends anything (acks included) or notifies anyone.
+     */
+    void persist(StoredRecord record) {
+      long t = ReplicationEngine.this.persist(List.of(record));
+      ticket = Math.max(ticket, t);
+    }
+
+    /** Waits until the changes this effect logged are durable; false if interrupted. */
+    boolean awaitDurable() {
+      if (ticket == 0) {
+        return true;
+      }
+      try {
+        store.awaitDurable(ticket);
+        return true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
 
     /** Ends the connection to {@code peer} after this effect's messages are sent. */
     void disconnect(ReplicaId peer, WireException e) {
@@ -998,6 +1129,12 @@ final class ReplicationEngine implements Transport.Listener {
     }
 
     void run() {
+      if (!awaitDurable()) {
+        throw new IllegalStateException(
+            "interrupted before the change was durable on "
+                + self
+                + ": it is applied in memory and may be lost in a crash");
+      }
       for (int i = 0; i < envelopes.size(); i++) {
         transport.send(to.get(i), envelopes.get(i));
       }
