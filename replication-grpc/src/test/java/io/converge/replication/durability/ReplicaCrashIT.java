@@ -30,6 +30,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -63,7 +64,7 @@ final class ReplicaCrashIT {
 
   @Test
   void killMinus9_duringWrites_everyAcknowledgedWriteRecovered_andReplicasConverge(
-      @TempDir Path dir) throws Exception {
+      @TempDir Path dir, TestReporter reporter) throws Exception {
     Path r1Data = dir.resolve("r1");
 
     Child writer = start("r1-writer", dir, "r1", "0", r1Data.toString(), "", "" + WRITES);
@@ -81,8 +82,7 @@ final class ReplicaCrashIT {
     long k = acked;
     assertTrue(k < WRITES, "the writer finished before it was killed: not a crash, k=" + k);
     try (Replica r1 = durable("r1", r1Data, plaintext(0).build()).start()) {
-      System.out.println(
-          "ReplicaCrashIT: killed after ACK " + k + ", recovered " + describe(r1, k));
+      reporter.publishEntry("killed after ACK " + k, "recovered " + describe(r1, k));
       assertEveryAcknowledgedWrite(r1, k, "r1 reopened in-process after kill -9");
     }
 
