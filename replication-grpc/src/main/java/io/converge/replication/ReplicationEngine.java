@@ -48,6 +48,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -284,7 +285,7 @@ final class ReplicationEngine implements Transport.Listener {
       byte[] payload = slot.key.codec().encode(delta.get());
       slot.state = next.resetDelta();
       dirty.add(key.name());
-      fx.persist(new StoredRecord(key.name(), slot.key.typeName(), payload));
+      fx.persist(() -> new StoredRecord(key.name(), slot.key.typeName(), payload));
       KeyedDelta keyed =
           KeyedDelta.newBuilder()
               .setKey(key.name())
@@ -780,7 +781,7 @@ final class ReplicationEngine implements Transport.Listener {
     byte[] bytes = whole.toByteArray();
     boolean changed = slot.prepareMerge(bytes).getAsBoolean();
     if (changed) {
-      fx.persist(new StoredRecord(slot.key.name(), slot.key.typeName(), bytes));
+      fx.persist(() -> new StoredRecord(slot.key.name(), slot.key.typeName(), bytes));
     }
     fullStatesReceived++;
     peer.meters.fullStatesReceived().increment();
@@ -1017,8 +1018,9 @@ final class ReplicationEngine implements Transport.Listener {
           notifyLater(fx, slot);
           KeyedDelta changed = applied.get(i);
           fx.persist(
-              new StoredRecord(
-                  changed.getKey(), changed.getType(), changed.getPayload().toByteArray()));
+              () ->
+                  new StoredRecord(
+                      changed.getKey(), changed.getType(), changed.getPayload().toByteArray()));
         }
         dirty.add(slot.key.name());
         deltasReceived++;
@@ -1090,8 +1092,11 @@ final class ReplicationEngine implements Transport.Listener {
      * Logs a change already merged into the state (call under the lock); {@link #run} then waits
      * until it is durable before it sends anything (acks included) or notifies anyone.
      */
-    void persist(StoredRecord record) {
-      long t = ReplicationEngine.this.persist(List.of(record));
+    void persist(Supplier<StoredRecord> record) {
+      if (store == null) {
+        return; // in memory: no record is built, so no payload is copied
+      }
+      long t = ReplicationEngine.this.persist(List.of(record.get()));
       ticket = Math.max(ticket, t);
     }
 

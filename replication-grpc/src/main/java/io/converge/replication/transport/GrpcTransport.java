@@ -856,7 +856,8 @@ public final class GrpcTransport implements Transport {
                 return;
               }
               if (tls != null
-                  && !serverNames(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION))) {
+                  && !peerCertificateNames(
+                      call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION), link.peer)) {
                 c.refused = true;
                 link.refusedBeforeUp(
                     Reject.Reason.UNTRUSTED_PEER,
@@ -909,11 +910,6 @@ public final class GrpcTransport implements Transport {
       } catch (RuntimeException shutDown) {
         // closing
       }
-    }
-
-    /** Whether the server's certificate names the dialled peer, as a client certificate must. */
-    boolean serverNames(SSLSession session) {
-      return peerCertificateNames(session, link.peer);
     }
 
     void redial() {
