@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
@@ -100,12 +101,23 @@ public final class Replica implements AutoCloseable {
   private final ReplicationEngine engine;
   private final ScheduledExecutorService ownedExecutor;
   private final Duration drainTimeout;
+  private final Consistency defaultConsistency;
+  private final TreeMap<String, Consistency> consistencyByPrefix;
+  private final Duration writeTimeout;
 
   private Replica(
-      ReplicationEngine engine, ScheduledExecutorService ownedExecutor, Duration drainTimeout) {
+      ReplicationEngine engine,
+      ScheduledExecutorService ownedExecutor,
+      Duration drainTimeout,
+      Consistency defaultConsistency,
+      Map<String, Consistency> consistencyByPrefix,
+      Duration writeTimeout) {
     this.engine = engine;
     this.ownedExecutor = ownedExecutor;
     this.drainTimeout = drainTimeout;
+    this.defaultConsistency = defaultConsistency;
+    this.consistencyByPrefix = new TreeMap<>(consistencyByPrefix);
+    this.writeTimeout = writeTimeout;
   }
 
   /**
@@ -138,11 +150,13 @@ public final class Replica implements AutoCloseable {
 
   /**
    * Applies a mutation to a key's value, atomically with respect to every other update, and ships
-   * its delta to the peers. {@code function} receives the current value with no pending delta and
-   * must return it mutated by its delta-producing methods, with {@link #self()} as the replica (for
-   * example {@code c -> c.increment(replica.self(), 1)}); a result with no delta changes nothing.
-   * It runs under the replica's lock: it must be quick and must not call the replica. Subscribers
-   * are notified before this method returns, on the calling thread.
+   * its delta to the peers, with the key's {@linkplain #consistencyOf default consistency}. {@code
+   * function} receives the current value with no pending delta and must return it mutated by its
+   * delta-producing methods, with {@link #self()} as the replica (for example {@code c ->
+   * c.increment(replica.self(), 1)}); a result with no delta changes nothing. It runs under the
+   * replica's lock: it must be quick and must not call the replica. Subscribers are notified before
+   * this method returns, on the calling thread. The same as {@link #write(Key, UnaryOperator)
+   * write(key, function).value()}.
    *
    * @param key the key
    * @param function the mutation
@@ -152,10 +166,85 @@ public final class Replica implements AutoCloseable {
    * @throws IllegalArgumentException if the key's name is declared with another type
    * @throws IllegalStateException if the replica is closed
    * @throws io.converge.replication.codec.WireException OVERSIZED if the delta exceeds the wire
-   *     limits; the value is then unchanged
+   *     limits (for a {@code QUORUM} or {@code ALL} write: one message of the transport); the value
+   *     is then unchanged
+   * @throws WriteTimeoutException if the key's consistency is {@code QUORUM} or {@code ALL} and not
+   *     enough peers acknowledged the write within the {@linkplain Builder#writeTimeout write
+   *     timeout}; the write is applied and will replicate
    */
   public <T extends DeltaCrdt<T>> T update(Key<T> key, UnaryOperator<T> function) {
-    return engine.update(key, function);
+    return write(key, function).value();
+  }
+
+  /**
+   * Applies a mutation as {@link #update} does, with the key's {@linkplain #consistencyOf default
+   * consistency} and the {@linkplain Builder#writeTimeout write timeout}, and returns the new value
+   * with the write's {@linkplain CausalToken causal token}.
+   *
+   * @param key the key
+   * @param function the mutation
+   * @param <T> the CRDT type
+   * @return the new value and the write's token (empty if the function produced no delta)
+   * @throws NullPointerException if an argument is null, or the function returns null
+   * @throws IllegalArgumentException if the key's name is declared with another type
+   * @throws IllegalStateException if the replica is closed
+   * @throws io.converge.replication.codec.WireException OVERSIZED as {@link #update}
+   * @throws WriteTimeoutException as {@link #update}
+   */
+  public <T extends DeltaCrdt<T>> Written<T> write(Key<T> key, UnaryOperator<T> function) {
+    Objects.requireNonNull(key, "key");
+    return engine.write(key, function, consistencyOf(key.name()), writeTimeout);
+  }
+
+  /**
+   * Applies a mutation as {@link #update} does, and returns once {@code consistency} is met: at
+   * once for {@link Consistency#LOCAL}; for {@link Consistency#QUORUM} and {@link Consistency#ALL}
+   * once enough of the transport's configured peers acknowledged the write (a durable peer
+   * acknowledges once the write is on its disk), or fails after {@code timeout}. A timeout does not
+   * undo anything: the write stays applied here and keeps replicating.
+   *
+   * @param key the key
+   * @param function the mutation
+   * @param consistency how many replicas must hold the write before this method returns
+   * @param timeout how long to wait for them at most; ignored for {@code LOCAL}
+   * @param <T> the CRDT type
+   * @return the new value and the write's token (empty if the function produced no delta)
+   * @throws NullPointerException if an argument is null, or the function returns null
+   * @throws IllegalArgumentException if the key's name is declared with another type, or {@code
+   *     timeout} is negative
+   * @throws IllegalStateException if the replica is closed
+   * @throws io.converge.replication.codec.WireException OVERSIZED if the delta exceeds the wire
+   *     limits, or is a {@code QUORUM} or {@code ALL} write's delta larger than one message of the
+   *     transport; the value is then unchanged
+   * @throws WriteTimeoutException if not enough peers acknowledged in time (or the replica closed,
+   *     or the thread was interrupted, which then has its interrupt flag set): the message says
+   *     which peers did, and that the write is applied and will replicate
+   */
+  public <T extends DeltaCrdt<T>> Written<T> write(
+      Key<T> key, UnaryOperator<T> function, Consistency consistency, Duration timeout) {
+    return engine.write(key, function, consistency, timeout);
+  }
+
+  /**
+   * Returns the consistency that {@link #update} and {@link #write(Key, UnaryOperator)} use for a
+   * key: that of the longest prefix of its name given to {@link Builder#consistency(String,
+   * Consistency)}, or else the replica's default ({@link Builder#consistency(Consistency)}, {@code
+   * LOCAL} unless set).
+   *
+   * @param keyName the key's name
+   * @return the consistency
+   * @throws NullPointerException if {@code keyName} is null
+   */
+  public Consistency consistencyOf(String keyName) {
+    Objects.requireNonNull(keyName, "keyName");
+    for (Map.Entry<String, Consistency> rule = consistencyByPrefix.floorEntry(keyName);
+        rule != null;
+        rule = consistencyByPrefix.lowerEntry(rule.getKey())) {
+      if (keyName.startsWith(rule.getKey())) {
+        return rule.getValue();
+      }
+    }
+    return defaultConsistency;
   }
 
   /**
@@ -169,6 +258,42 @@ public final class Replica implements AutoCloseable {
    */
   public <T extends DeltaCrdt<T>> T get(Key<T> key) {
     return engine.get(key);
+  }
+
+  /**
+   * Waits until this replica has seen every write of {@code token}, then returns a key's value: a
+   * user who wrote in one region and reads in another with the write's token reads their own write.
+   * Returns at once if the writes are already here (or were written here). A write has been seen
+   * when merging its delta into this replica's value changes nothing; see {@link CausalToken}.
+   *
+   * @param key the key to read; it need not be a key of the token
+   * @param token what the reader wrote, or the join of several writes' tokens
+   * @param timeout how long to wait at most; zero checks once
+   * @param <T> the CRDT type
+   * @return the key's value, which includes every write of the token to that key
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the key's name is declared with another type; if the token
+   *     names a key this replica does not declare with the token's type, or a delta that does not
+   *     decode (a token made by another application, or forged); or if {@code timeout} is negative
+   * @throws ReadTimeoutException if the replica has not seen every write of the token within {@code
+   *     timeout} (or closed, or the thread was interrupted, which then has its interrupt flag set);
+   *     the message names the keys still missing
+   */
+  public <T extends DeltaCrdt<T>> T get(Key<T> key, CausalToken token, Duration timeout) {
+    return engine.get(key, token, timeout);
+  }
+
+  /**
+   * Returns whether this replica has seen every write of {@code token}, without waiting.
+   *
+   * @param token the token
+   * @return true if a {@link #get(Key, CausalToken, Duration)} with it would return at once
+   * @throws NullPointerException if {@code token} is null
+   * @throws IllegalArgumentException if the token names a key this replica does not declare with
+   *     the token's type, or a delta that does not decode
+   */
+  public boolean hasSeen(CausalToken token) {
+    return engine.hasSeen(token);
   }
 
   /**
@@ -271,6 +396,9 @@ public final class Replica implements AutoCloseable {
     /** The default bound of the outbound delta log. */
     public static final int DEFAULT_MAX_LOG_ENTRIES = 100_000;
 
+    /** The default {@link #writeTimeout}: 5 seconds. */
+    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(5);
+
     private ReplicaId replicaId;
     private Transport transport;
     private HybridLogicalClock clock;
@@ -283,10 +411,70 @@ public final class Replica implements AutoCloseable {
     private Path dataDirectory;
     private FsyncPolicy fsyncPolicy = FsyncPolicy.always();
     private PhysicalClock physicalClock;
+    private Consistency defaultConsistency = Consistency.LOCAL;
+    private final Map<String, Consistency> consistencyByPrefix = new LinkedHashMap<>();
+    private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
     private final Map<String, Key<?>> keys = new LinkedHashMap<>();
     private final Map<String, Function<String, Key<?>>> families = new LinkedHashMap<>();
 
     private Builder() {}
+
+    /**
+     * Sets the consistency of writes to keys that no {@link #consistency(String, Consistency)}
+     * prefix matches, for {@link Replica#update} and {@link Replica#write(Key, UnaryOperator)}.
+     * Default {@link Consistency#LOCAL}.
+     *
+     * @param consistency the default consistency
+     * @return this builder
+     * @throws NullPointerException if {@code consistency} is null
+     */
+    public Builder consistency(Consistency consistency) {
+      this.defaultConsistency = Objects.requireNonNull(consistency, "consistency");
+      return this;
+    }
+
+    /**
+     * Sets the consistency of writes to every key whose name starts with {@code keyPrefix} (the
+     * longest matching prefix wins), for {@link Replica#update} and {@link Replica#write(Key,
+     * UnaryOperator)}: for example {@code consistency("order:", QUORUM)} while carts stay {@code
+     * LOCAL}. Setting a prefix again replaces it.
+     *
+     * @param keyPrefix the prefix of key names, not empty
+     * @param consistency their consistency
+     * @return this builder
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code keyPrefix} is empty (use {@link
+     *     #consistency(Consistency)})
+     */
+    public Builder consistency(String keyPrefix, Consistency consistency) {
+      Objects.requireNonNull(keyPrefix, "keyPrefix");
+      Objects.requireNonNull(consistency, "consistency");
+      if (keyPrefix.isEmpty()) {
+        throw new IllegalArgumentException(
+            "keyPrefix is empty: set the default with consistency(" + consistency + ")");
+      }
+      consistencyByPrefix.put(keyPrefix, consistency);
+      return this;
+    }
+
+    /**
+     * Sets how long {@link Replica#update} and {@link Replica#write(Key, UnaryOperator)} wait for
+     * the acknowledgements of a {@code QUORUM} or {@code ALL} write before they throw {@link
+     * WriteTimeoutException}. Default {@link #DEFAULT_WRITE_TIMEOUT}, 5 seconds.
+     *
+     * @param timeout the timeout, positive
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     */
+    public Builder writeTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isZero() || timeout.isNegative()) {
+        throw new IllegalArgumentException("must be > 0: writeTimeout=" + timeout);
+      }
+      this.writeTimeout = timeout;
+      return this;
+    }
 
     /**
      * Sets the replica's id. Required.
@@ -599,7 +787,8 @@ public final class Replica implements AutoCloseable {
         engine.restore(recovered);
       }
       engine.start();
-      return new Replica(engine, owned, drainTimeout);
+      return new Replica(
+          engine, owned, drainTimeout, defaultConsistency, consistencyByPrefix, writeTimeout);
     }
   }
 }

@@ -269,23 +269,32 @@ final class ReplicationEngine implements Transport.Listener {
   // Local API
   // -----------------------------------------------------------------------------------------
 
-  <T extends DeltaCrdt<T>> T update(Key<T> key, UnaryOperator<T> function) {
+  /**
+   * Applies a local mutation, ships its delta and, for QUORUM and ALL, waits for the peers'
+   * acknowledgements (outside the lock).
+   */
+  <T extends DeltaCrdt<T>> Written<T> write(
+      Key<T> key, UnaryOperator<T> function, Consistency consistency, Duration timeout) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(function, "function");
+    Objects.requireNonNull(consistency, "consistency");
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("must be >= 0: timeout=" + timeout);
+    }
     Effects fx = new Effects();
     T result;
+    long sequence = 0;
+    CausalToken token;
     synchronized (lock) {
       checkOpen();
       Slot<T> slot = localSlot(key, true);
       T next = Objects.requireNonNull(function.apply(slot.state.resetDelta()), "function result");
       Optional<T> delta = next.delta();
       if (delta.isEmpty()) {
-        return slot.state;
+        return new Written<>(slot.state, CausalToken.empty());
       }
       byte[] payload = slot.key.codec().encode(delta.get());
-      slot.state = next.resetDelta();
-      dirty.add(key.name());
-      fx.persist(() -> new StoredRecord(key.name(), slot.key.typeName(), payload));
       KeyedDelta keyed =
           KeyedDelta.newBuilder()
               .setKey(key.name())
@@ -293,13 +302,30 @@ final class ReplicationEngine implements Transport.Listener {
               .setPayload(ByteString.copyFrom(payload))
               .setOriginTime(Clocks.toWire(clock.now()))
               .build();
-      if (keyed.getSerializedSize() + ENVELOPE_OVERHEAD > transport.maxMessageBytes()) {
+      boolean oversized =
+          keyed.getSerializedSize() + ENVELOPE_OVERHEAD > transport.maxMessageBytes();
+      if (oversized && consistency != Consistency.LOCAL) {
+        throw new WireException(
+            WireException.Reason.OVERSIZED,
+            consistency
+                + " write to key "
+                + key.name()
+                + ": its delta of "
+                + keyed.getSerializedSize()
+                + " bytes does not fit one message of the transport ("
+                + transport.maxMessageBytes()
+                + " bytes), so no peer can acknowledge it; only LOCAL writes may be that large"
+                + " (anti-entropy ships them). The value is unchanged");
+      }
+      slot.state = next.resetDelta();
+      dirty.add(key.name());
+      fx.persist(() -> new StoredRecord(key.name(), slot.key.typeName(), payload));
+      token = CausalToken.of(keyed);
+      if (oversized) {
         // Too large for one message: no sequence; anti-entropy ships the key's state in chunks.
         oversizedDeltas++;
-        notifyLater(fx, slot);
-        result = slot.state;
       } else {
-        long sequence = nextSequence++;
+        sequence = nextSequence++;
         log.addLast(new LogEntry(sequence, keyed));
         for (Peer peer : peers.values()) {
           if (peer.connected && peer.sent == sequence - 1) {
@@ -312,12 +338,66 @@ final class ReplicationEngine implements Transport.Listener {
           }
         }
         trimLog();
-        notifyLater(fx, slot);
-        result = slot.state;
       }
+      notifyLater(fx, slot);
+      result = slot.state;
     }
     fx.run();
-    return result;
+    if (consistency != Consistency.LOCAL) {
+      awaitAcknowledged(key.name(), sequence, consistency, timeout, token);
+    }
+    return new Written<>(result, token);
+  }
+
+  /**
+   * Waits until enough of the transport's configured peers acknowledged (and did not refuse) the
+   * delta of {@code sequence}.
+   *
+   * @throws WriteTimeoutException if they did not in time, the replica closed, or the thread was
+   *     interrupted (its flag is then set again)
+   */
+  private void awaitAcknowledged(
+      String key, long sequence, Consistency consistency, Duration timeout, CausalToken token) {
+    Set<ReplicaId> group = transport.peers();
+    int needed = consistency.peerAcksNeeded(group.size());
+    if (needed == 0) {
+      return;
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (lock) {
+      while (true) {
+        Set<ReplicaId> acknowledged = new TreeSet<>();
+        for (ReplicaId id : group) {
+          Peer peer = peers.get(id);
+          if (peer != null && peer.holds(sequence)) {
+            acknowledged.add(id);
+          }
+        }
+        if (acknowledged.size() >= needed) {
+          return;
+        }
+        String why = null;
+        long left = deadline - System.nanoTime();
+        if (closed) {
+          why = "was not confirmed before the replica closed";
+        } else if (left <= 0) {
+          why = "was not confirmed in time";
+        } else {
+          try {
+            TimeUnit.NANOSECONDS.timedWait(lock, left);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            why = "was interrupted while waiting for acknowledgements";
+          }
+        }
+        if (why != null) {
+          Set<ReplicaId> waitingFor = new TreeSet<>(group);
+          waitingFor.removeAll(acknowledged);
+          throw new WriteTimeoutException(
+              key, consistency, timeout, self, acknowledged, waitingFor, needed, token, why);
+        }
+      }
+    }
   }
 
   /** Appends records to the store under the lock; returns the ticket, or 0 without a store. */
@@ -362,6 +442,130 @@ final class ReplicationEngine implements Transport.Listener {
     synchronized (lock) {
       Slot<T> slot = localSlot(key, false);
       return slot == null ? key.zero() : slot.state;
+    }
+  }
+
+  /**
+   * Waits until this replica has seen every write of {@code token}, then returns the key's value.
+   *
+   * @throws IllegalArgumentException if the token names a key this replica does not declare with
+   *     the token's type, or a delta that does not decode
+   * @throws ReadTimeoutException if the writes were not all seen in time, the replica closed, or
+   *     the thread was interrupted (its flag is then set again)
+   */
+  <T extends DeltaCrdt<T>> T get(Key<T> key, CausalToken token, Duration timeout) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(token, "token");
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("must be >= 0: timeout=" + timeout);
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (lock) {
+      localSlot(key, false); // checks the key against its declaration
+      List<TokenWrite<?>> unseen = new ArrayList<>(token.size());
+      for (KeyedDelta write : token.writes()) {
+        unseen.add(tokenWrite(write));
+      }
+      while (true) {
+        unseen.removeIf(TokenWrite::seen);
+        if (unseen.isEmpty()) {
+          Slot<T> slot = localSlot(key, false);
+          return slot == null ? key.zero() : slot.state;
+        }
+        String why = null;
+        long left = deadline - System.nanoTime();
+        if (closed) {
+          why = "and the replica closed";
+        } else if (left <= 0) {
+          why = "within " + timeout;
+        } else {
+          try {
+            TimeUnit.NANOSECONDS.timedWait(lock, left);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            why = "and the reading thread was interrupted";
+          }
+        }
+        if (why != null) {
+          Set<String> keys = new TreeSet<>();
+          for (TokenWrite<?> write : unseen) {
+            keys.add(write.declaration.name());
+          }
+          throw new ReadTimeoutException(self.toString(), unseen.size(), token.size(), keys, why);
+        }
+      }
+    }
+  }
+
+  /** Whether this replica has seen every write of {@code token}; under the lock. */
+  boolean hasSeen(CausalToken token) {
+    Objects.requireNonNull(token, "token");
+    synchronized (lock) {
+      List<TokenWrite<?>> writes = new ArrayList<>(token.size());
+      for (KeyedDelta write : token.writes()) {
+        writes.add(tokenWrite(write));
+      }
+      for (TokenWrite<?> write : writes) {
+        if (!write.seen()) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /** Resolves and decodes one write of a token; IllegalArgumentException if it cannot be here. */
+  private TokenWrite<?> tokenWrite(KeyedDelta write) {
+    String name = write.getKey();
+    Key<?> declaration = resolve(name);
+    if (declaration == null) {
+      throw new IllegalArgumentException(
+          "causal token names key " + name + ", which " + self + " does not declare");
+    }
+    if (!declaration.typeName().equals(write.getType())) {
+      throw new IllegalArgumentException(
+          "causal token names key "
+              + name
+              + " as "
+              + write.getType()
+              + ", but "
+              + self
+              + " declares it as "
+              + declaration.typeName());
+    }
+    try {
+      return TokenWrite.of(slots, declaration, write.getPayload().toByteArray());
+    } catch (WireException e) {
+      throw new IllegalArgumentException(
+          "causal token write to key " + name + " does not decode: " + e.getMessage(), e);
+    }
+  }
+
+  /** One write of a token, decoded against its key's declaration. */
+  private static final class TokenWrite<T extends DeltaCrdt<T>> {
+    final Map<String, Slot<?>> slots;
+    final Key<T> declaration;
+    final T delta;
+
+    private TokenWrite(Map<String, Slot<?>> slots, Key<T> declaration, T delta) {
+      this.slots = slots;
+      this.declaration = declaration;
+      this.delta = delta;
+    }
+
+    static <T extends DeltaCrdt<T>> TokenWrite<T> of(
+        Map<String, Slot<?>> slots, Key<T> declaration, byte[] payload) {
+      return new TokenWrite<>(slots, declaration, declaration.codec().decode(payload));
+    }
+
+    /** Seen: merging the write into the current value changes nothing. Under the lock. */
+    boolean seen() {
+      Slot<?> slot = slots.get(declaration.name());
+      @SuppressWarnings("unchecked")
+      T current = slot == null ? declaration.zero() : (T) slot.state;
+      T merged = current.merge(delta).resetDelta();
+      return merged == current || merged.equals(current);
     }
   }
 
@@ -583,6 +787,7 @@ final class ReplicationEngine implements Transport.Listener {
     if (peer.acked < first - 1) {
       // Its backlog was dropped from the bounded log: tell it to skip; anti-entropy fills in.
       fx.send(peer.id, DeltaBatch.newBuilder().setFirstSequence(first).build(), 0);
+      peer.skippedBelow = Math.max(peer.skippedBelow, first);
     }
     long from = Math.max(peer.acked + 1, first);
     if (from >= nextSequence) {
@@ -781,6 +986,8 @@ final class ReplicationEngine implements Transport.Listener {
     byte[] bytes = whole.toByteArray();
     boolean changed = slot.prepareMerge(bytes).getAsBoolean();
     if (changed) {
+      lock.notifyAll(); // readers waiting for a causal token
+
       fx.persist(() -> new StoredRecord(slot.key.name(), slot.key.typeName(), bytes));
     }
     fullStatesReceived++;
@@ -945,6 +1152,9 @@ final class ReplicationEngine implements Transport.Listener {
       case REJECT -> {
         WireException.Reason reason =
             WireException.Reason.fromWire(message.getReject().getReason());
+        if (reason == WireException.Reason.TYPE_MISMATCH && message.getReject().getSequence() > 0) {
+          peer.refused(message.getReject().getSequence());
+        }
         rejectsReceived.merge(reason, 1L, Long::sum);
         meters.rejectedSent(reason);
       }
@@ -993,6 +1203,7 @@ final class ReplicationEngine implements Transport.Listener {
       List<KeyedDelta> applied = new ArrayList<>();
       List<BooleanSupplier> merges = new ArrayList<>();
       List<WireException> mismatches = new ArrayList<>();
+      List<Long> mismatched = new ArrayList<>();
       for (KeyedDelta delta : batch.getDeltasList()) {
         if (sequence == expected) {
           try {
@@ -1005,6 +1216,7 @@ final class ReplicationEngine implements Transport.Listener {
               throw e;
             }
             mismatches.add(e);
+            mismatched.add(sequence);
           }
           expected++;
         } else if (sequence > expected) {
@@ -1015,6 +1227,7 @@ final class ReplicationEngine implements Transport.Listener {
       for (int i = 0; i < targets.size(); i++) {
         Slot<?> slot = targets.get(i);
         if (merges.get(i).getAsBoolean()) {
+          lock.notifyAll(); // readers waiting for a causal token
           notifyLater(fx, slot);
           KeyedDelta changed = applied.get(i);
           fx.persist(
@@ -1033,10 +1246,11 @@ final class ReplicationEngine implements Transport.Listener {
         }
       }
       peer.expected = expected;
-      for (WireException e : mismatches) {
+      for (int i = 0; i < mismatches.size(); i++) {
+        WireException e = mismatches.get(i);
         rejected.merge(e.reason(), 1L, Long::sum);
         meters.rejectedReceived(e.reason());
-        fx.send(peer.id, e.toReject());
+        fx.send(peer.id, e.toReject().toBuilder().setSequence(mismatched.get(i)).build());
       }
     }
     fx.send(peer.id, Ack.newBuilder().setUpToSequence(peer.expected - 1).build());
@@ -1202,6 +1416,8 @@ final class ReplicationEngine implements Transport.Listener {
 
   /** What this replica knows of one peer. */
   private static final class Peer {
+    static final int MAX_REFUSED = 10_000;
+
     final ReplicaId id;
     final EngineMeters.PeerMeters meters;
     long lagMillis = -1;
@@ -1211,6 +1427,13 @@ final class ReplicationEngine implements Transport.Listener {
     long acked;
     long sent;
     long expected = 1;
+
+    /** Sequences below this were skipped by the peer (log overflow): acked, never applied. */
+    long skippedBelow;
+
+    /** Recent sequences the peer refused (TYPE_MISMATCH) and so acks without holding them. */
+    final TreeSet<Long> refused = new TreeSet<>();
+
     ReconciliationSession session;
     long awaitedRound;
     final Map<String, Assembly> assemblies = new HashMap<>();
@@ -1218,6 +1441,19 @@ final class ReplicationEngine implements Transport.Listener {
     Peer(ReplicaId id, EngineMeters.PeerMeters meters) {
       this.id = id;
       this.meters = meters;
+    }
+
+    /** Whether the peer acknowledged this replica's delta {@code sequence} and applied it. */
+    boolean holds(long sequence) {
+      return acked >= sequence && sequence >= skippedBelow && !refused.contains(sequence);
+    }
+
+    /** Notes a refused delta, keeping the last {@value #MAX_REFUSED} such sequences. */
+    void refused(long sequence) {
+      refused.add(sequence);
+      if (refused.size() > MAX_REFUSED) {
+        refused.pollFirst();
+      }
     }
   }
 }

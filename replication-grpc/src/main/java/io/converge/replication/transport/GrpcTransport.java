@@ -66,6 +66,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -307,6 +308,11 @@ public final class GrpcTransport implements Transport {
   @Override
   public int maxMessageBytes() {
     return maxMessageBytes;
+  }
+
+  @Override
+  public Set<ReplicaId> peers() {
+    return Set.copyOf(peerAddresses.keySet());
   }
 
   /**

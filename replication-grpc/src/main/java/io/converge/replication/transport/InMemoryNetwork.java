@@ -9,6 +9,7 @@ import io.converge.replication.wire.v1.Reject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -1283,6 +1284,15 @@ public final class InMemoryNetwork {
     @Override
     public int maxMessageBytes() {
       return maxMessageBytes;
+    }
+
+    @Override
+    public Set<ReplicaId> peers() {
+      synchronized (lock) {
+        Set<ReplicaId> others = new TreeSet<>(endpoints.keySet());
+        others.remove(id);
+        return Collections.unmodifiableSet(others);
+      }
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.converge.replication.transport;
 import io.converge.clocks.ReplicaId;
 import io.converge.replication.wire.v1.Envelope;
 import io.converge.replication.wire.v1.Reject;
+import java.util.Set;
 
 /**
  * How the replication engine exchanges {@link Envelope}s with its peers: the one thing it knows of
@@ -125,6 +126,16 @@ public interface Transport extends AutoCloseable {
    * @throws IllegalStateException if the transport was never started
    */
   void disconnect(ReplicaId peer, Reject.Reason reason, String detail);
+
+  /**
+   * Returns the replicas this transport is configured to connect to, connected or not: the gRPC
+   * transport's peers (dialled and accepted), every other replica made on an {@code
+   * InMemoryNetwork} so far. Never this replica. The engine counts {@code QUORUM} and {@code ALL}
+   * writes against this set, so a peer that is down still counts as one that must acknowledge.
+   *
+   * @return an immutable set
+   */
+  Set<ReplicaId> peers();
 
   /**
    * Returns the largest message this transport sends, as its {@linkplain
