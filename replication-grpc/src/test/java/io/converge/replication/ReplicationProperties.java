@@ -1,6 +1,7 @@
 package io.converge.replication;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
@@ -35,8 +36,8 @@ import org.junit.jupiter.api.Test;
  * the maximum offset, and (in some runs) an outbound log so small that lagging peers must catch up
  * through anti-entropy. After the last heal, virtual time advances until the replicas agree (within
  * a bound), and every replica must hold, per key, the merge of every delta any update produced (the
- * oracle). A run is a function of its seed, which every assertion message prints; replay with that
- * seed.
+ * oracle), and must have seen the causal token of every write (the writer at once). A run is a
+ * function of its seed, which every assertion message prints; replay with that seed.
  *
  * <p>Each example simulates seconds of virtual time in a few milliseconds of real time, so the
  * default {@code QT_EXAMPLES} of the build (1000) takes a few seconds.
@@ -92,6 +93,9 @@ final class ReplicationProperties {
     private final List<Replica> replicas = new ArrayList<>();
     private final Map<Key<?>, Object> oracle = new LinkedHashMap<>();
 
+    /** The causal token of every write: once converged, every replica must have seen each. */
+    private final List<CausalToken> tokens = new ArrayList<>();
+
     Run(long seed, int steps) {
       this.seed = seed;
       this.steps = steps;
@@ -140,6 +144,7 @@ final class ReplicationProperties {
         cluster.advance(TICK);
         if (converged()) {
           assertQuiescent();
+          assertEveryTokenSeen();
           return;
         }
       }
@@ -163,6 +168,17 @@ final class ReplicationProperties {
             0L,
             replica.stats().rejected().values().stream().mapToLong(Long::longValue).sum(),
             "rejections in an honest run: " + replica.stats() + ", " + this);
+      }
+    }
+
+    private void assertEveryTokenSeen() {
+      for (Replica replica : replicas) {
+        for (CausalToken token : tokens) {
+          assertTrue(
+              replica.hasSeen(token),
+              () ->
+                  replica + " has the oracle's values but not seen " + token.keys() + ": " + this);
+        }
       }
     }
 
@@ -223,19 +239,22 @@ final class ReplicationProperties {
 
     /** Updates through the replica, folding the delta the update produced into the oracle. */
     private <T extends DeltaCrdt<T>> void update(Replica replica, Key<T> key, UnaryOperator<T> op) {
-      replica.update(
-          key,
-          state -> {
-            T next = op.apply(state);
-            next.delta()
-                .ifPresent(
-                    delta -> {
-                      @SuppressWarnings("unchecked")
-                      T folded = (T) oracle.get(key);
-                      oracle.put(key, folded.merge(delta).resetDelta());
-                    });
-            return next;
-          });
+      Written<T> written =
+          replica.write(
+              key,
+              state -> {
+                T next = op.apply(state);
+                next.delta()
+                    .ifPresent(
+                        delta -> {
+                          @SuppressWarnings("unchecked")
+                          T folded = (T) oracle.get(key);
+                          oracle.put(key, folded.merge(delta).resetDelta());
+                        });
+                return next;
+              });
+      tokens.add(written.token());
+      assertTrue(replica.hasSeen(written.token()), "the writer has not seen its write: " + this);
     }
 
     /** What a replay must reproduce: every replica's counters and values, and the network's. */

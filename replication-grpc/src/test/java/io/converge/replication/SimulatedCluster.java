@@ -14,6 +14,10 @@ import io.converge.replication.wire.v1.Reject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
 
 /**
@@ -74,6 +78,35 @@ final class SimulatedCluster {
 
   void advance(Duration duration) {
     network.advance(duration);
+  }
+
+  /**
+   * Runs {@code call} on another thread (it may block, waiting for peers) while this thread drives
+   * the network's virtual time in steps of {@code step}; returns its result or rethrows what it
+   * threw. Fails if it has not returned after 30 s of real time.
+   */
+  <T> T driving(Duration step, Callable<T> call) throws Exception {
+    FutureTask<T> task = new FutureTask<>(call);
+    Thread thread = new Thread(task, "simulated-cluster-caller");
+    thread.setDaemon(true);
+    thread.start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!task.isDone()) {
+      if (System.nanoTime() - deadline > 0) {
+        thread.interrupt();
+        throw new AssertionError("the call did not return within 30 s (real time)");
+      }
+      network.advance(step);
+      LockSupport.parkNanos(Duration.ofMillis(1).toNanos());
+    }
+    try {
+      return task.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw e;
+    }
   }
 
   /** What the raw peers saw: lines like {@code "mallory down r1: disconnected by r1: ..."}. */

@@ -20,6 +20,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A simulated network of replicas, deterministic and replayable, with virtual time and fault
@@ -91,8 +92,10 @@ import java.util.TreeSet;
  * #toString()} shows the seed, so that a failing run can be replayed. Unless given, the seed is
  * chosen at random when the network is built, so that repeated runs explore different schedules.
  *
- * <p>This class is thread-safe (each method holds the network's lock, also while callbacks run) but
- * deterministic only when driven by one thread at a time, in a deterministic order.
+ * <p>This class is thread-safe (each method holds the network's lock, also while callbacks run,
+ * except the clocks, which read the virtual time without it, so that a replica may read its clock
+ * under its own lock while another thread drives the network) but deterministic only when driven by
+ * one thread at a time, in a deterministic order.
  */
 public final class InMemoryNetwork {
 
@@ -117,7 +120,9 @@ public final class InMemoryNetwork {
   private final long reconnectDelayNanos;
   private final Random random;
 
-  private long nowNanos;
+  /** Written under the lock, read without it: the clocks must not take the network's lock. */
+  private volatile long nowNanos;
+
   private long nextSequence;
   private boolean running;
 
@@ -140,7 +145,7 @@ public final class InMemoryNetwork {
 
   private final Counters total = new Counters();
   private final TreeMap<Route, Counters> routes = new TreeMap<>();
-  private final Map<ReplicaId, Long> skewMillis = new HashMap<>();
+  private final Map<ReplicaId, Long> skewMillis = new ConcurrentHashMap<>();
 
   private InMemoryNetwork(Builder b) {
     this.seed = b.seed;
@@ -335,9 +340,7 @@ public final class InMemoryNetwork {
    * @return the virtual time, zero at {@link Builder#startTime}
    */
   public Duration now() {
-    synchronized (lock) {
-      return Duration.ofNanos(nowNanos);
-    }
+    return Duration.ofNanos(nowNanos);
   }
 
   /**
@@ -348,9 +351,7 @@ public final class InMemoryNetwork {
    * @return the virtual wall-clock time in milliseconds
    */
   public long currentTimeMillis() {
-    synchronized (lock) {
-      return startMillis + nowNanos / NANOS_PER_MILLI;
-    }
+    return startMillis + nowNanos / NANOS_PER_MILLI;
   }
 
   /**
@@ -384,11 +385,9 @@ public final class InMemoryNetwork {
       }
       skewMillis.put(id, millis);
     }
-    return () -> {
-      synchronized (lock) {
-        return currentTimeMillis() + skewMillis.get(id);
-      }
-    };
+    // Without the network's lock: a replica reads its clock under its own lock, while the thread
+    // that drives the network calls the replica under the network's lock.
+    return () -> currentTimeMillis() + skewMillis.get(id);
   }
 
   /**
