@@ -13,10 +13,7 @@ import io.converge.replication.PeerStatus;
 import io.converge.replication.Replica;
 import io.converge.replication.store.FsyncPolicy;
 import io.converge.replication.transport.GrpcTransport;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -67,14 +62,13 @@ final class RegionLossIT {
   // loss (no ACK is printed for it), it would only make the run less interesting.
   private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
   private static final ReplicaId R1 = ReplicaId.of("r1");
-  private static final String EOF = "\u0000eof";
 
-  private final List<Child> children = new ArrayList<>();
+  private final List<ChildJvm> children = new ArrayList<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
 
   @AfterEach
   void tearDown() throws Exception {
-    for (Child child : children) {
+    for (ChildJvm child : children) {
       child.kill();
     }
     for (int i = closeables.size() - 1; i >= 0; i--) {
@@ -157,7 +151,7 @@ final class RegionLossIT {
 
     Path r1Data = dir.resolve("r1");
     String peers = "r2=127.0.0.1:" + t2.port() + ",r3=127.0.0.1:" + t3.port();
-    Child writer =
+    ChildJvm writer =
         start(
             "r1-writer",
             dir,
@@ -171,10 +165,10 @@ final class RegionLossIT {
             peers,
             "" + WRITES);
     long deadline = System.nanoTime() + CHILD_DEADLINE.toNanos();
-    Line ready = writer.next(deadline, "READY <port>");
+    ChildJvm.Line ready = writer.next(deadline, "READY <port>");
     assertTrue(
-        ready.text.startsWith("READY "),
-        () -> "expected READY, got " + ready.text + writer.stderrTail());
+        ready.text().startsWith("READY "),
+        () -> "expected READY, got " + ready.text() + writer.stderrTail());
 
     // i -> when this JVM read "ACK i" (System.nanoTime()).
     Map<Long, Long> acks = new LinkedHashMap<>();
@@ -191,7 +185,7 @@ final class RegionLossIT {
     long killedAt = System.nanoTime();
     writer.kill();
     // Lines the child wrote before it died are acknowledgements too: read them to the end.
-    for (Line line; !(line = writer.nextOrEof(deadline, "end of output")).text.equals(EOF); ) {
+    for (ChildJvm.Line line; !(line = writer.nextOrEof(deadline, "end of output")).isEof(); ) {
       parse(writer, line, acks, timeouts);
     }
     assertFalse(
@@ -248,19 +242,20 @@ final class RegionLossIT {
   }
 
   /** Parses {@code ACK i} or {@code TIMEOUT i}; numbers must increase. */
-  private static void parse(Child child, Line line, Map<Long, Long> acks, List<Long> timeouts) {
-    String[] parts = line.text.split(" ");
+  private static void parse(
+      ChildJvm child, ChildJvm.Line line, Map<Long, Long> acks, List<Long> timeouts) {
+    String[] parts = line.text().split(" ");
     if (parts.length == 1 && parts[0].equals("DONE")) {
       return;
     }
     if (parts.length != 2 || !(parts[0].equals("ACK") || parts[0].equals("TIMEOUT"))) {
-      fail("unexpected line from " + child.name + ": " + line.text + child.stderrTail());
+      fail("unexpected line from " + child.name() + ": " + line.text() + child.stderrTail());
     }
     long i = Long.parseLong(parts[1]);
     long last = acks.size() + timeouts.size(); // numbered from 1, each number once
-    assertEquals(last + 1, i, () -> "lines out of order: " + line.text + child.stderrTail());
+    assertEquals(last + 1, i, () -> "lines out of order: " + line.text() + child.stderrTail());
     if (parts[0].equals("ACK")) {
-      acks.put(i, line.readAt);
+      acks.put(i, line.readAt());
     } else {
       timeouts.add(i);
     }
@@ -374,22 +369,13 @@ final class RegionLossIT {
     }
   }
 
-  private Child start(String name, Path dir, List<String> properties, String... args)
+  /** Starts a {@link RegionProcess} with {@code properties}; {@link #tearDown()} kills it. */
+  private ChildJvm start(String name, Path dir, List<String> properties, String... args)
       throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    // A short-lived child on a loaded two-core machine: start fast, spend no core on C2 or G1.
-    command.add("-XX:TieredStopAtLevel=1");
-    command.add("-XX:+UseSerialGC");
-    command.add("-D" + RegionProcess.ANTI_ENTROPY_MILLIS + "=" + ANTI_ENTROPY.toMillis());
-    command.addAll(properties);
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(RegionProcess.class.getName());
-    command.addAll(List.of(args));
-    Path stderr = dir.resolve(name + ".stderr.txt");
-    Process process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
-    Child child = new Child(name, process, stderr);
+    List<String> options = new ArrayList<>(ChildJvm.SHORT_LIVED);
+    options.add("-D" + RegionProcess.ANTI_ENTROPY_MILLIS + "=" + ANTI_ENTROPY.toMillis());
+    options.addAll(properties);
+    ChildJvm child = ChildJvm.start(name, dir, options, RegionProcess.class, List.of(args));
     children.add(child);
     return child;
   }
@@ -447,98 +433,6 @@ final class RegionLossIT {
     @Override
     public String toString() {
       return line() + " lostImmediately=" + lostImmediately + " lost=" + lost + " count=" + count;
-    }
-  }
-
-  /** A line of a child's standard output and when this JVM read it ({@link System#nanoTime()}). */
-  private record Line(String text, long readAt) {}
-
-  /** A child JVM, its standard output as lines read on a daemon thread, its stderr in a file. */
-  private static final class Child {
-    final String name;
-    final Process process;
-    final Path stderr;
-    final BlockingQueue<Line> lines = new LinkedBlockingQueue<>();
-
-    Child(String name, Process process, Path stderr) {
-      this.name = name;
-      this.process = process;
-      this.stderr = stderr;
-      Thread reader =
-          new Thread(
-              () -> {
-                try (BufferedReader in =
-                    new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                  for (String line; (line = in.readLine()) != null; ) {
-                    lines.add(new Line(line, System.nanoTime()));
-                  }
-                } catch (IOException e) {
-                  // the child was killed while we read: end of stream
-                } finally {
-                  lines.add(new Line(EOF, System.nanoTime()));
-                }
-              },
-              name + "-stdout");
-      reader.setDaemon(true);
-      reader.start();
-    }
-
-    /** The next line; fails at the deadline or at the end of the output. */
-    Line next(long deadline, String waitingFor) {
-      Line line = nextOrEof(deadline, waitingFor);
-      if (line.text.equals(EOF)) {
-        fail(name + " exited while waiting for " + waitingFor + stderrTail());
-      }
-      return line;
-    }
-
-    /** The next line, or {@link #EOF} at the end of the output; fails at the deadline. */
-    Line nextOrEof(long deadline, String waitingFor) {
-      Line line;
-      try {
-        line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + waitingFor, e);
-      }
-      if (line == null) {
-        fail(
-            "no "
-                + waitingFor
-                + " from "
-                + name
-                + " before the deadline, alive="
-                + process.isAlive()
-                + stderrTail());
-      }
-      return line;
-    }
-
-    /** SIGKILL on Linux, then waits for the process to be gone. */
-    void kill() {
-      process.destroyForcibly();
-      try {
-        assertTrue(
-            process.waitFor(30, TimeUnit.SECONDS), () -> name + " did not die" + stderrTail());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + name + " to die", e);
-      }
-    }
-
-    /** The last 4000 characters of the child's standard error, for failure messages. */
-    String stderrTail() {
-      try {
-        String all =
-            Files.exists(stderr)
-                ? new String(Files.readAllBytes(stderr), StandardCharsets.UTF_8)
-                : "";
-        String tail = all.length() > 4000 ? "..." + all.substring(all.length() - 4000) : all;
-        return "\n--- " + name + " stderr (" + stderr + ") ---\n" + tail;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
     }
   }
 }

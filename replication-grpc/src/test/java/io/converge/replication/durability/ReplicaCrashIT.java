@@ -11,20 +11,12 @@ import io.converge.replication.Replica;
 import io.converge.replication.store.FsyncPolicy;
 import io.converge.replication.store.StoreException;
 import io.converge.replication.transport.GrpcTransport;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -47,14 +39,13 @@ final class ReplicaCrashIT {
   private static final Duration CHILD_DEADLINE = Duration.ofSeconds(60);
   private static final Duration CONVERGE = Duration.ofSeconds(60);
   private static final Duration ANTI_ENTROPY = Duration.ofMillis(300);
-  private static final String EOF = "\u0000eof";
 
-  private final List<Child> children = new ArrayList<>();
+  private final List<ChildJvm> children = new ArrayList<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
 
   @AfterEach
   void tearDown() throws Exception {
-    for (Child child : children) {
+    for (ChildJvm child : children) {
       child.kill();
     }
     for (int i = closeables.size() - 1; i >= 0; i--) {
@@ -67,17 +58,17 @@ final class ReplicaCrashIT {
       @TempDir Path dir, TestReporter reporter) throws Exception {
     Path r1Data = dir.resolve("r1");
 
-    Child writer = start("r1-writer", dir, "r1", "0", r1Data.toString(), "", "" + WRITES);
+    ChildJvm writer = start("r1-writer", dir, "r1", "0", r1Data.toString(), "", "" + WRITES);
     long deadline = System.nanoTime() + CHILD_DEADLINE.toNanos();
     readyPort(writer, deadline);
     long acked = 0;
     while (acked < ACKS_BEFORE_KILL) {
-      acked = ack(writer, writer.next(deadline, "ACK " + (acked + 1)), acked);
+      acked = ack(writer, writer.next(deadline, "ACK " + (acked + 1)).text(), acked);
     }
     writer.kill();
     // Lines the child wrote before it died are acknowledgements too: read them to the end.
-    for (String line; !(line = writer.nextOrEof(deadline, "end of output")).equals(EOF); ) {
-      acked = ack(writer, line, acked);
+    for (ChildJvm.Line line; !(line = writer.nextOrEof(deadline, "end of output")).isEof(); ) {
+      acked = ack(writer, line.text(), acked);
     }
     long k = acked;
     assertTrue(k < WRITES, "the writer finished before it was killed: not a crash, k=" + k);
@@ -89,7 +80,7 @@ final class ReplicaCrashIT {
     GrpcTransport t2 = plaintext(0).acceptFrom("r1").build();
     Replica r2 = durable("r2", dir.resolve("r2"), t2).start();
     closeables.add(r2);
-    Child server =
+    ChildJvm server =
         start("r1-server", dir, "r1", "0", r1Data.toString(), "r2=127.0.0.1:" + t2.port(), "serve");
     readyPort(server, System.nanoTime() + CHILD_DEADLINE.toNanos());
     await(
@@ -169,7 +160,7 @@ final class ReplicaCrashIT {
   }
 
   /** Parses {@code ACK i}, which must follow {@code previous}. */
-  private static long ack(Child child, String line, long previous) {
+  private static long ack(ChildJvm child, String line, long previous) {
     if (line.equals("DONE")) {
       return previous;
     }
@@ -177,18 +168,18 @@ final class ReplicaCrashIT {
     return previous + 1;
   }
 
-  private static int readyPort(Child child, long deadline) {
-    String line = child.next(deadline, "READY <port>");
+  private static int readyPort(ChildJvm child, long deadline) {
+    String line = child.next(deadline, "READY <port>").text();
     assertTrue(line.startsWith("READY "), () -> "expected READY, got " + line + child.stderrTail());
     return Integer.parseInt(line.substring("READY ".length()));
   }
 
   /** Polls {@code condition} until true; fails on the deadline or if the child died first. */
-  private static void await(Child child, Supplier<String> what, BooleanSupplier condition) {
+  private static void await(ChildJvm child, Supplier<String> what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + CONVERGE.toNanos();
     while (!condition.getAsBoolean()) {
-      if (!child.process.isAlive()) {
-        fail(child.name + " exited while waiting: " + what.get() + child.stderrTail());
+      if (!child.isAlive()) {
+        fail(child.name() + " exited while waiting: " + what.get() + child.stderrTail());
       }
       if (System.nanoTime() - deadline > 0) {
         fail("timed out after " + CONVERGE + ": " + what.get() + child.stderrTail());
@@ -197,110 +188,12 @@ final class ReplicaCrashIT {
     }
   }
 
-  private Child start(String name, Path dir, String... args) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    // A short-lived child on a loaded two-core machine: start fast, spend no core on C2 or G1.
-    command.add("-XX:TieredStopAtLevel=1");
-    command.add("-XX:+UseSerialGC");
-    command.add("-D" + RegionProcess.ANTI_ENTROPY_MILLIS + "=" + ANTI_ENTROPY.toMillis());
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(RegionProcess.class.getName());
-    command.addAll(List.of(args));
-    Path stderr = dir.resolve(name + ".stderr.txt");
-    Process process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
-    Child child = new Child(name, process, stderr);
+  /** Starts a {@link RegionProcess}; {@link #tearDown()} kills it. */
+  private ChildJvm start(String name, Path dir, String... args) throws IOException {
+    List<String> options = new ArrayList<>(ChildJvm.SHORT_LIVED);
+    options.add("-D" + RegionProcess.ANTI_ENTROPY_MILLIS + "=" + ANTI_ENTROPY.toMillis());
+    ChildJvm child = ChildJvm.start(name, dir, options, RegionProcess.class, List.of(args));
     children.add(child);
     return child;
-  }
-
-  /** A child JVM, its standard output as lines read on a daemon thread, its stderr in a file. */
-  private static final class Child {
-    final String name;
-    final Process process;
-    final Path stderr;
-    final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-
-    Child(String name, Process process, Path stderr) {
-      this.name = name;
-      this.process = process;
-      this.stderr = stderr;
-      Thread reader =
-          new Thread(
-              () -> {
-                try (BufferedReader in =
-                    new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                  for (String line; (line = in.readLine()) != null; ) {
-                    lines.add(line);
-                  }
-                } catch (IOException e) {
-                  // the child was killed while we read: end of stream
-                } finally {
-                  lines.add(EOF);
-                }
-              },
-              name + "-stdout");
-      reader.setDaemon(true);
-      reader.start();
-    }
-
-    /** The next line; fails at the deadline or at the end of the output. */
-    String next(long deadline, String waitingFor) {
-      String line = nextOrEof(deadline, waitingFor);
-      if (line.equals(EOF)) {
-        fail(name + " exited while waiting for " + waitingFor + stderrTail());
-      }
-      return line;
-    }
-
-    /** The next line, or {@link #EOF} at the end of the output; fails at the deadline. */
-    String nextOrEof(long deadline, String waitingFor) {
-      String line;
-      try {
-        line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + waitingFor, e);
-      }
-      if (line == null) {
-        fail(
-            "no "
-                + waitingFor
-                + " from "
-                + name
-                + " before the deadline, alive="
-                + process.isAlive()
-                + stderrTail());
-      }
-      return line;
-    }
-
-    /** SIGKILL on Linux, then waits for the process to be gone. */
-    void kill() {
-      process.destroyForcibly();
-      try {
-        assertTrue(
-            process.waitFor(30, TimeUnit.SECONDS), () -> name + " did not die" + stderrTail());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + name + " to die", e);
-      }
-    }
-
-    /** The last 4000 characters of the child's standard error, for failure messages. */
-    String stderrTail() {
-      try {
-        String all =
-            Files.exists(stderr)
-                ? new String(Files.readAllBytes(stderr), StandardCharsets.UTF_8)
-                : "";
-        String tail = all.length() > 4000 ? "..." + all.substring(all.length() - 4000) : all;
-        return "\n--- " + name + " stderr (" + stderr + ") ---\n" + tail;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
   }
 }

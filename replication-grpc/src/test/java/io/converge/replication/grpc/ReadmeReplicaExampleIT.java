@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.converge.crdt.ORSet;
+import io.converge.replication.CausalToken;
+import io.converge.replication.Consistency;
 import io.converge.replication.Key;
 import io.converge.replication.Replica;
+import io.converge.replication.Written;
 import io.converge.replication.codec.ElementCodec;
 import io.converge.replication.transport.GrpcTransport;
 import java.nio.file.Files;
@@ -18,9 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's "embed a replica" example, run: the same code for {@code us-east}, with a second
+ * The README's examples, run: "embed a replica" (the same code for {@code us-east}, with a second
  * region {@code eu-west} for it to replicate to, certificates of a test CA in PEM files, and
- * loopback addresses instead of the README's host names.
+ * loopback addresses instead of the README's host names), and "write consistency and
+ * read-your-writes" (durable replicas, plaintext on loopback).
  */
 final class ReadmeReplicaExampleIT {
 
@@ -68,6 +72,58 @@ final class ReadmeReplicaExampleIT {
             () -> "us-east saw " + seenInUs,
             () -> seenInUs.contains(Set.of("book", "pen")));
         assertTrue(seenInUs.contains(Set.of("book")), seenInUs::toString);
+      }
+    }
+  }
+
+  @Test
+  void readmeConsistencyExample_quorumOrder_allCart_tokenReadInTheOtherRegion(@TempDir Path dir)
+      throws Exception {
+    Key<ORSet<String>> order = Key.orSet("order:42", ElementCodec.strings());
+    Key<ORSet<String>> cart = Key.orSet("cart:alice", ElementCodec.strings());
+    GrpcTransport transport =
+        GrpcTransport.builder().listen("127.0.0.1", 0).plaintext().acceptFrom("eu-west").build();
+    try (Replica us =
+        Replica.builder()
+            .replicaId("us-east")
+            .transport(transport)
+            .key(order)
+            .key(cart)
+            .dataDirectory(dir.resolve("us-east"))
+            .consistency("order:", Consistency.QUORUM)
+            .writeTimeout(Duration.ofSeconds(2))
+            .start()) {
+      GrpcTransport euTransport =
+          GrpcTransport.builder()
+              .listen("127.0.0.1", 0)
+              .plaintext()
+              .peer("us-east", "127.0.0.1:" + transport.port())
+              .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
+              .build();
+      try (Replica eu =
+          Replica.builder()
+              .replicaId("eu-west")
+              .transport(euTransport)
+              .key(order)
+              .key(cart)
+              .dataDirectory(dir.resolve("eu-west"))
+              .start()) {
+        Await.until(
+            Duration.ofSeconds(20),
+            () -> "us-east peers " + us.peers(),
+            () -> us.peers().containsKey(eu.self()) && us.peers().get(eu.self()).connected());
+
+        assertEquals(Consistency.QUORUM, us.consistencyOf("order:42"));
+        assertEquals(Consistency.LOCAL, us.consistencyOf("cart:alice"));
+        us.update(order, o -> o.add(us.self(), "paid"));
+        assertEquals(Set.of("paid"), eu.get(order).elements(), "QUORUM returned before eu-west");
+
+        Written<ORSet<String>> w =
+            us.write(cart, c -> c.add(us.self(), "book"), Consistency.ALL, Duration.ofSeconds(1));
+        CausalToken token = w.token();
+        String header = token.toString();
+        ORSet<String> mine = eu.get(cart, CausalToken.parse(header), Duration.ofSeconds(2));
+        assertEquals(Set.of("book"), mine.elements());
       }
     }
   }
