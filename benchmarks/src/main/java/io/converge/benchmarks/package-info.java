@@ -1,0 +1,10 @@
+/**
+ * JMH benchmarks of Converge. Each subpackage measures one part; the harness code that JMH's
+ * annotation processor generates lives in {@code <package>.jmh_generated}.
+ *
+ * <ul>
+ *   <li>{@link io.converge.benchmarks.store}: the replica's durable store (RocksDB) against other
+ *       embedded stores.
+ * </ul>
+ */
+package io.converge.benchmarks;
