@@ -5,6 +5,8 @@
  * <ul>
  *   <li>{@link io.converge.benchmarks.store}: the replica's durable store (RocksDB) against other
  *       embedded stores.
+ *   <li>{@link io.converge.benchmarks.replication}: replication over gRPC (throughput, convergence
+ *       lag, bytes per update; anti-entropy after a partition), a program of its own.
  *   <li>{@link io.converge.benchmarks.report}: the tables and charts of {@code BENCHMARKS.md}, made
  *       from JMH's JSON results.
  * </ul>
