@@ -3,6 +3,10 @@
  * annotation processor generates lives in {@code <package>.jmh_generated}.
  *
  * <ul>
+ *   <li>{@link io.converge.benchmarks.crdt}: the merge hot path of the CRDTs (counters, OR-set, LWW
+ *       register), side by side with Apache Pekko Distributed Data in the same run.
+ *   <li>{@link io.converge.benchmarks.clocks}: hybrid logical clock and version vectors.
+ *   <li>{@link io.converge.benchmarks.codec}: encoding and decoding states and deltas.
  *   <li>{@link io.converge.benchmarks.store}: the replica's durable store (RocksDB) against other
  *       embedded stores.
  *   <li>{@link io.converge.benchmarks.replication}: replication over gRPC (throughput, convergence

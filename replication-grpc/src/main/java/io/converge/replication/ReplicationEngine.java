@@ -30,11 +30,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -77,11 +75,16 @@ import java.util.function.UnaryOperator;
  *       (duplicates) and ignores those beyond a gap (they will be resent), so a sender's deltas
  *       apply exactly once and in order. It answers every batch with {@code Ack(up_to_sequence)},
  *       the highest contiguous sequence it applied.
- *   <li><b>Resends.</b> Every resend interval, and when a connection comes up (after the {@code
- *       Handshake}), the sender resends each connected peer its unacknowledged deltas from {@code
- *       acked + 1}, in bounded batches. A handshake carries the replica's incarnation (chosen at
- *       start); a peer whose incarnation changed restarted with no state, so the receiver expects
- *       its sequence 1 again and the sender resends it everything it still holds.
+ *   <li><b>Flow and resends.</b> At most {@link #WINDOW} deltas are in flight to a peer (sent and
+ *       not acknowledged); each Ack sends the next ones, in batches, so a fast writer is paced by
+ *       its slowest connected peer's acknowledgements instead of overflowing the transport's
+ *       buffer. A delta the transport did not accept is sent again from the next Ack or tick. Every
+ *       resend interval, a peer that acknowledged nothing for a whole interval while deltas were in
+ *       flight is sent again everything from {@code acked + 1} (one was lost, and the receiver
+ *       ignores what follows a gap); so is a peer when its connection comes up (after the {@code
+ *       Handshake}). A handshake carries the replica's incarnation (chosen at start); a peer whose
+ *       incarnation changed restarted with no state, so the receiver expects its sequence 1 again
+ *       and the sender resends it everything it still holds.
  *   <li><b>Bounded log.</b> Entries acknowledged by every peer this replica has seen are dropped.
  *       The log holds at most {@code maxLogEntries}; beyond that the oldest entries are dropped
  *       even if a lagging (partitioned, slow) peer has not acknowledged them. Such a peer is then
@@ -96,12 +99,14 @@ import java.util.function.UnaryOperator;
  *       decodes and merges. Each side pushes its own state, so two sessions (one from each side)
  *       settle a difference. Digests hash the state as held (with no pending delta); equal contents
  *       with different closed flags (see {@code ORSet}) differ once, and the merge of the closed
- *       state settles it. A session whose response was lost is abandoned at the next interval. A
- *       local delta too large for one message of the transport gets no sequence number and is not
- *       sent as a delta: anti-entropy ships its key's full state, in chunks, at the next round.
- *       Chunks of a full state are reassembled per peer, key and transfer number, so chunks of two
- *       transfers are never combined even when reordered; a transfer whose chunks are lost is
- *       superseded by the next round's.
+ *       state settles it. A session that is still exchanging digests when the next interval comes
+ *       is left to finish (reconciling a million keys can take longer than an interval); one whose
+ *       response was lost (no request for two intervals) is abandoned. Digests of changed keys are
+ *       recomputed outside the lock before each round. A local delta too large for one message of
+ *       the transport gets no sequence number and is not sent as a delta: anti-entropy ships its
+ *       key's full state, in chunks, at the next round. Chunks of a full state are reassembled per
+ *       peer, key and transfer number, so chunks of two transfers are never combined even when
+ *       reordered; a transfer whose chunks are lost is superseded by the next round's.
  *   <li><b>Clocks and bad input.</b> Every envelope carries the sender and {@code sent_at}, a
  *       timestamp of the sender's hybrid logical clock. The receiver checks that the sender is the
  *       peer of the connection and the protocol version, then updates its clock; a timestamp beyond
@@ -122,7 +127,16 @@ final class ReplicationEngine implements Transport.Listener {
   static final int PROTOCOL_VERSION = 1;
 
   private static final int MAX_DELTAS_PER_BATCH = 256;
-  private static final int MAX_BATCHES_PER_RESEND = 8;
+
+  /**
+   * Deltas sent to a peer and not yet acknowledged, at most: further ones wait for its Acks, which
+   * clock them out (so a fast writer cannot overflow the transport's buffer for a slow peer).
+   */
+  static final int WINDOW = 1024;
+
+  /** The longest wait, in resend intervals, before unacknowledged deltas are sent again. */
+  private static final int MAX_STALL_TICKS = 16;
+
   private static final int MAX_CHUNKS = 1 << 16;
 
   /** Records appended to the store between two checkpoints, at most. */
@@ -159,7 +173,7 @@ final class ReplicationEngine implements Transport.Listener {
   private final Map<String, Slot<?>> slots = new HashMap<>();
   private final KeyDigestTree tree = new KeyDigestTree();
   private final Set<String> dirty = new LinkedHashSet<>();
-  private final ArrayDeque<LogEntry> log = new ArrayDeque<>();
+  private final DeltaLog log = new DeltaLog();
   private long nextSequence = 1;
   private final Map<ReplicaId, Peer> peers = new TreeMap<>();
   private final Map<String, CopyOnWriteArrayList<Consumer<Object>>> subscribers = new HashMap<>();
@@ -175,6 +189,10 @@ final class ReplicationEngine implements Transport.Listener {
 
   private long fullStatesReceived;
   private long digestRounds;
+
+  /** Anti-entropy ticks so far: a session that sent no request for two of them is abandoned. */
+  private long antiEntropyTicks;
+
   private long oversizedDeltas;
   private final EnumMap<WireException.Reason, Long> rejected =
       new EnumMap<>(WireException.Reason.class);
@@ -328,8 +346,9 @@ final class ReplicationEngine implements Transport.Listener {
         sequence = nextSequence++;
         log.addLast(new LogEntry(sequence, keyed));
         for (Peer peer : peers.values()) {
-          if (peer.connected && peer.sent == sequence - 1) {
-            // Contiguous with what this connection already carried; otherwise the resend covers it.
+          if (peer.connected && peer.sent == sequence - 1 && sequence - peer.acked <= WINDOW) {
+            // Contiguous with what this connection already carried, within the window; otherwise
+            // the peer's next Ack (or the resend timer) sends it.
             fx.send(
                 peer.id,
                 DeltaBatch.newBuilder().setFirstSequence(sequence).addDeltas(keyed).build(),
@@ -778,48 +797,42 @@ final class ReplicationEngine implements Transport.Listener {
     }
   }
 
-  /** Sends a peer what it has not acknowledged, from acked + 1, in a bounded number of batches. */
-  private void resend(Peer peer, Effects fx) {
+  /**
+   * Sends a peer the deltas after the last one sent on this connection ({@code peer.sent}), up to
+   * {@link #WINDOW} beyond what it acknowledged, in batches under the message size. Called when a
+   * connection comes up, on each Ack, and by the resend timer.
+   */
+  private void sendMore(Peer peer, Effects fx) {
     if (!peer.connected) {
       return;
     }
     long first = firstSequence();
-    if (peer.acked < first - 1) {
-      // Its backlog was dropped from the bounded log: tell it to skip; anti-entropy fills in.
+    if (peer.sent < first - 1) {
+      // What it still needs was dropped from the bounded log: tell it to skip; anti-entropy fills
+      // the gap.
       fx.send(peer.id, DeltaBatch.newBuilder().setFirstSequence(first).build(), 0);
       peer.skippedBelow = Math.max(peer.skippedBelow, first);
+      peer.sent = first - 1;
     }
-    long from = Math.max(peer.acked + 1, first);
-    if (from >= nextSequence) {
-      return;
-    }
+    long limit = Math.min(nextSequence - 1, peer.acked + WINDOW);
     int budget = Math.max(1, transport.maxMessageBytes() / 2);
-    Iterator<LogEntry> entries = log.iterator();
     DeltaBatch.Builder batch = null;
     int bytes = 0;
-    int batches = 0;
-    while (entries.hasNext() && batches < MAX_BATCHES_PER_RESEND) {
-      LogEntry entry = entries.next();
-      if (entry.sequence < from) {
-        continue;
-      }
-      int size = entry.delta.getSerializedSize() + 16;
+    for (long sequence = peer.sent + 1; sequence <= limit; sequence++) {
+      KeyedDelta delta = log.get(sequence);
+      int size = delta.getSerializedSize() + 16;
       if (batch != null
           && (bytes + size > budget || batch.getDeltasCount() >= MAX_DELTAS_PER_BATCH)) {
         fx.send(peer.id, batch.build(), batch.getDeltasCount());
-        batches++;
         batch = null;
       }
-      if (batches >= MAX_BATCHES_PER_RESEND) {
-        break;
-      }
       if (batch == null) {
-        batch = DeltaBatch.newBuilder().setFirstSequence(entry.sequence);
+        batch = DeltaBatch.newBuilder().setFirstSequence(sequence);
         bytes = 64;
       }
-      batch.addDeltas(entry.delta);
+      batch.addDeltas(delta);
       bytes += size;
-      peer.sent = Math.max(peer.sent, entry.sequence);
+      peer.sent = sequence;
     }
     if (batch != null) {
       fx.send(peer.id, batch.build(), batch.getDeltasCount());
@@ -833,9 +846,24 @@ final class ReplicationEngine implements Transport.Listener {
         return;
       }
       for (Peer peer : peers.values()) {
-        if (peer.connected && peer.acked < nextSequence - 1) {
-          resend(peer, fx);
+        if (!peer.connected) {
+          continue;
         }
+        if (peer.acked < peer.sent && peer.acked == peer.ackedAtLastTick) {
+          if (++peer.ticksWithoutProgress >= peer.stallTicks) {
+            // Nothing acknowledged for that many intervals while deltas are in flight: one was
+            // lost (the receiver ignores what follows a gap), so go back to the first
+            // unacknowledged. Doubling the wait each time keeps a peer whose round trip is longer
+            // than the interval from being sent everything twice, again and again.
+            peer.sent = peer.acked;
+            peer.ticksWithoutProgress = 0;
+            peer.stallTicks = Math.min(peer.stallTicks * 2, MAX_STALL_TICKS);
+          }
+        } else {
+          peer.ticksWithoutProgress = 0;
+        }
+        peer.ackedAtLastTick = peer.acked;
+        sendMore(peer, fx);
       }
     }
     fx.run();
@@ -847,27 +875,81 @@ final class ReplicationEngine implements Transport.Listener {
   // -----------------------------------------------------------------------------------------
 
   private void refreshDigests() {
+    if (dirty.isEmpty()) {
+      return;
+    }
+    MessageDigest sha = sha256();
     for (String name : dirty) {
       Slot<?> slot = slots.get(name);
       if (slot != null) {
-        tree.put(name, slot.key.typeName(), sha256(slot.encodeState()));
+        tree.put(name, slot.key.typeName(), sha.digest(slot.encodeState()));
       }
     }
     dirty.clear();
   }
 
+  /**
+   * Recomputes the digests of the keys changed since the last refresh without holding the lock
+   * while it encodes and hashes them (states are immutable): a snapshot under the lock, the work
+   * outside, and the results stored under the lock for the keys that did not change meanwhile (the
+   * others stay dirty, for the next refresh). Keeps writers from stalling behind an anti-entropy
+   * round of many changed keys.
+   */
+  private void refreshDigestsOutsideLock() {
+    List<String> names = new ArrayList<>();
+    List<Slot<?>> snapshot = new ArrayList<>();
+    List<Object> states = new ArrayList<>();
+    synchronized (lock) {
+      for (String name : dirty) {
+        Slot<?> slot = slots.get(name);
+        if (slot != null) {
+          names.add(name);
+          snapshot.add(slot);
+          states.add(slot.state);
+        }
+      }
+      dirty.clear();
+    }
+    if (names.isEmpty()) {
+      return;
+    }
+    MessageDigest sha = sha256();
+    byte[][] digests = new byte[names.size()][];
+    for (int i = 0; i < digests.length; i++) {
+      digests[i] = sha.digest(snapshot.get(i).encode(states.get(i)));
+    }
+    synchronized (lock) {
+      for (int i = 0; i < digests.length; i++) {
+        Slot<?> slot = snapshot.get(i);
+        if (slots.get(names.get(i)) == slot && slot.state == states.get(i)) {
+          tree.put(names.get(i), slot.key.typeName(), digests[i]);
+        } else {
+          dirty.add(names.get(i));
+        }
+      }
+    }
+  }
+
   private void antiEntropyTick() {
     Effects fx = new Effects();
+    refreshDigestsOutsideLock();
     synchronized (lock) {
       if (closed) {
         return;
       }
       refreshDigests();
+      antiEntropyTicks++;
       for (Peer peer : peers.values()) {
         if (!peer.connected) {
           continue;
         }
+        if (peer.session != null && antiEntropyTicks - peer.sessionTick < 2) {
+          // A session still running (it sent a request during the last interval): let it finish,
+          // or a reconciliation longer than the interval would be restarted forever.
+          continue;
+        }
         peer.session = reconciler.start(tree);
+        peer.sessionTick = antiEntropyTicks;
         digestRounds++;
         peer.meters.digestRounds().increment();
         DigestRequest request = peer.session.nextRequest();
@@ -894,6 +976,7 @@ final class ReplicationEngine implements Transport.Listener {
       throw e;
     }
     if (!session.isDone()) {
+      peer.sessionTick = antiEntropyTicks;
       digestRounds++;
       peer.meters.digestRounds().increment();
       DigestRequest request = session.nextRequest();
@@ -1028,6 +1111,9 @@ final class ReplicationEngine implements Transport.Listener {
       Peer peer = peer(id);
       peer.connected = true;
       peer.sent = peer.acked;
+      peer.ackedAtLastTick = peer.acked;
+      peer.ticksWithoutProgress = 0;
+      peer.stallTicks = 1;
       fx.send(
           id,
           Handshake.newBuilder()
@@ -1036,7 +1122,7 @@ final class ReplicationEngine implements Transport.Listener {
               .setReplica(selfWire)
               .setIncarnation(incarnation)
               .build());
-      resend(peer, fx);
+      sendMore(peer, fx);
     }
     fx.run();
   }
@@ -1142,6 +1228,7 @@ final class ReplicationEngine implements Transport.Listener {
         peer.acked = Math.max(peer.acked, upTo);
         trimLog();
         lock.notifyAll();
+        sendMore(peer, fx); // Acks clock out the deltas the window held back
       }
       case DIGEST_REQUEST -> {
         refreshDigests();
@@ -1179,7 +1266,7 @@ final class ReplicationEngine implements Transport.Listener {
       peer.acked = 0;
       peer.sent = 0;
       peer.assemblies.clear();
-      resend(peer, fx);
+      sendMore(peer, fx);
     }
     peer.incarnation = handshake.getIncarnation();
   }
@@ -1286,9 +1373,10 @@ final class ReplicationEngine implements Transport.Listener {
     return envelope.build();
   }
 
-  private static byte[] sha256(byte[] bytes) {
+  /** A new SHA-256 digest, for one refresh of many keys (not shared between threads). */
+  private static MessageDigest sha256() {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(bytes);
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required of every Java platform", e);
     }
@@ -1354,8 +1442,27 @@ final class ReplicationEngine implements Transport.Listener {
                 + self
                 + ": it is applied in memory and may be lost in a crash");
       }
+      List<Integer> refused = null;
       for (int i = 0; i < envelopes.size(); i++) {
-        transport.send(to.get(i), envelopes.get(i));
+        if (!transport.send(to.get(i), envelopes.get(i))
+            && envelopes.get(i).getDeltas().getDeltasCount() > 0) {
+          if (refused == null) {
+            refused = new ArrayList<>();
+          }
+          refused.add(i);
+        }
+      }
+      if (refused != null) {
+        // Not accepted (the peer's buffer is full, or it went down): those deltas were not sent,
+        // so the next Ack or resend tick sends them again rather than what would follow a gap.
+        synchronized (lock) {
+          for (int i : refused) {
+            Peer peer = peers.get(to.get(i));
+            if (peer != null) {
+              peer.sent = Math.min(peer.sent, envelopes.get(i).getDeltas().getFirstSequence() - 1);
+            }
+          }
+        }
       }
       for (Runnable disconnect : disconnects) {
         disconnect.run();
@@ -1384,6 +1491,13 @@ final class ReplicationEngine implements Transport.Listener {
       return key.codec().encode(state.resetDelta());
     }
 
+    /** Encodes a state of this slot read before (under the lock); thread-safe. */
+    byte[] encode(Object snapshot) {
+      @SuppressWarnings("unchecked")
+      T typed = (T) snapshot;
+      return key.codec().encode(typed.resetDelta());
+    }
+
     /**
      * Decodes now (which may throw), merges when the returned action runs; the action tells whether
      * the value changed.
@@ -1400,6 +1514,60 @@ final class ReplicationEngine implements Transport.Listener {
   }
 
   private record LogEntry(long sequence, KeyedDelta delta) {}
+
+  /**
+   * The outbound log: the deltas of consecutive sequences, oldest first, in a ring buffer, so that
+   * the delta of any sequence it holds is found in O(1) (sending from the middle of the log on each
+   * Ack must not walk it).
+   */
+  private static final class DeltaLog {
+    private LogEntry[] ring = new LogEntry[64];
+    private int head;
+    private int size;
+
+    boolean isEmpty() {
+      return size == 0;
+    }
+
+    int size() {
+      return size;
+    }
+
+    LogEntry peekFirst() {
+      return size == 0 ? null : ring[head];
+    }
+
+    void addLast(LogEntry entry) {
+      if (size > 0 && entry.sequence() != ring[(head + size - 1) % ring.length].sequence() + 1) {
+        throw new IllegalStateException("log sequences must be consecutive: " + entry.sequence());
+      }
+      if (size == ring.length) {
+        LogEntry[] bigger = new LogEntry[ring.length * 2];
+        for (int i = 0; i < size; i++) {
+          bigger[i] = ring[(head + i) % ring.length];
+        }
+        ring = bigger;
+        head = 0;
+      }
+      ring[(head + size) % ring.length] = entry;
+      size++;
+    }
+
+    void pollFirst() {
+      ring[head] = null;
+      head = (head + 1) % ring.length;
+      size--;
+    }
+
+    /** The delta of {@code sequence}, which the log must hold. */
+    KeyedDelta get(long sequence) {
+      long index = size == 0 ? -1 : sequence - ring[head].sequence();
+      if (index < 0 || index >= size) {
+        throw new IllegalArgumentException("sequence " + sequence + " is not in the log");
+      }
+      return ring[(int) ((head + index) % ring.length)].delta();
+    }
+  }
 
   /** The chunks of one full state received so far. */
   private static final class Assembly {
@@ -1428,6 +1596,21 @@ final class ReplicationEngine implements Transport.Listener {
     long sent;
     long expected = 1;
 
+    /**
+     * {@link #acked} at the last resend tick: no progress in an interval means a delta was lost.
+     */
+    long ackedAtLastTick;
+
+    /** Resend ticks in a row without progress while deltas were in flight. */
+    int ticksWithoutProgress;
+
+    /**
+     * After how many such ticks everything unacknowledged is sent again: 1, doubled after each
+     * resend of everything (up to {@link #MAX_STALL_TICKS}), so it learns a round trip longer than
+     * the interval; back to 1 when the connection comes up again.
+     */
+    int stallTicks = 1;
+
     /** Sequences below this were skipped by the peer (log overflow): acked, never applied. */
     long skippedBelow;
 
@@ -1435,6 +1618,10 @@ final class ReplicationEngine implements Transport.Listener {
     final TreeSet<Long> refused = new TreeSet<>();
 
     ReconciliationSession session;
+
+    /** The anti-entropy tick at which {@link #session} last sent a request. */
+    long sessionTick;
+
     long awaitedRound;
     final Map<String, Assembly> assemblies = new HashMap<>();
 

@@ -94,6 +94,46 @@ final class ReplicaTest {
   }
 
   @Test
+  void burstOfUpdates_toPeersWhoseRoundTripExceedsTheResendInterval_notSentOverAndOver() {
+    cluster =
+        new SimulatedCluster(
+            InMemoryNetwork.builder()
+                .seed(9)
+                .delay(Duration.ofMillis(150), Duration.ofMillis(250)) // round trip > 50 ms resend
+                .build());
+    // The wait before resending doubles after each resend (1, 2, 4, 8 intervals of 50 ms): three
+    // windows go twice to each peer while it learns the 300-500 ms round trip, then no more.
+    burstOfUpdates(3 * 2 * ReplicationEngine.WINDOW);
+  }
+
+  @Test
+  void burstOfUpdates_pacedByAcks_everyDeltaSentOnceToEachPeer() {
+    burstOfUpdates(0);
+  }
+
+  /** Sends five windows at once to two peers; checks delivery, and the deltas sent again. */
+  private void burstOfUpdates(long maxResent) {
+    Replica r1 = start("r1");
+    Replica r2 = start("r2");
+    Replica r3 = start("r3");
+    cluster.advance(SECOND);
+    int updates = 5 * ReplicationEngine.WINDOW;
+    for (int i = 0; i < updates; i++) {
+      r1.update(VISITS, c -> c.increment(r1.self(), 1));
+    }
+    cluster.advance(Duration.ofSeconds(20));
+    assertEquals(updates, r2.get(VISITS).value());
+    assertEquals(updates, r3.get(VISITS).value());
+    // More than a window at once: the rest waited for Acks; resends bounded.
+    long sent = r1.stats().deltasSent();
+    assertTrue(sent >= 2L * updates, "sent " + sent);
+    assertTrue(
+        sent <= 2L * updates + maxResent,
+        () -> "deltas sent " + sent + " for " + 2 * updates + " deliveries");
+    assertEquals(0, r1.peers().get(r2.self()).pendingDeltas());
+  }
+
+  @Test
   void update_duringPartition_arrivesAfterHeal() {
     Replica r1 = start("r1");
     Replica r2 = start("r2");

@@ -50,7 +50,7 @@ class ReplicationBenchmarkTest {
     AntiEntropyScenario.Result r =
         AntiEntropyScenario.run(
             new AntiEntropyScenario.Config(
-                1_000, 10, Duration.ofMillis(100), Duration.ofSeconds(20), Duration.ofMillis(300)),
+                10_000, 10, Duration.ofMillis(100), Duration.ofSeconds(20), Duration.ofMillis(300)),
             line -> {});
 
     assertTrue(r.converged(), r::toString);

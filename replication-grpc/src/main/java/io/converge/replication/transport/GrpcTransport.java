@@ -783,6 +783,7 @@ public final class GrpcTransport implements Transport {
   /** Dials one peer with a greater id, and redials with backoff whenever the stream is lost. */
   private final class Dialler {
     final PeerLink link;
+    final ManagedChannel managed;
     final Channel channel;
     final MethodDescriptor<Envelope, Inbound> method = clientMethod();
     volatile boolean stopped;
@@ -797,6 +798,7 @@ public final class GrpcTransport implements Transport {
 
     Dialler(PeerLink link, ManagedChannel channel) {
       this.link = link;
+      this.managed = channel;
       Metadata headers = new Metadata();
       headers.put(REPLICA_KEY, self.toString());
       this.channel =
@@ -823,6 +825,12 @@ public final class GrpcTransport implements Transport {
       AtomicReference<Connection> conn = new AtomicReference<>();
       AtomicBoolean greeted = new AtomicBoolean();
       AtomicReference<ScheduledFuture<?>> handshakeTimer = new AtomicReference<>();
+      if (attempt > 0) {
+        // This dialler's own backoff governs retries: without this, the channel keeps its own
+        // connection backoff (up to 2 minutes) after refused connections, and calls fail fast
+        // until it ends, so a peer back from a long partition would wait for it.
+        managed.resetConnectBackoff();
+      }
       ClientCall<Envelope, Inbound> call;
       try {
         call = channel.newCall(method, CallOptions.DEFAULT);
