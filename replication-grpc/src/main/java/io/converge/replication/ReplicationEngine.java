@@ -346,15 +346,9 @@ final class ReplicationEngine implements Transport.Listener {
         sequence = nextSequence++;
         log.addLast(new LogEntry(sequence, keyed));
         for (Peer peer : peers.values()) {
-          if (peer.connected && peer.sent == sequence - 1 && sequence - peer.acked <= WINDOW) {
-            // Contiguous with what this connection already carried, within the window; otherwise
-            // the peer's next Ack (or the resend timer) sends it.
-            fx.send(
-                peer.id,
-                DeltaBatch.newBuilder().setFirstSequence(sequence).addDeltas(keyed).build(),
-                1);
-            peer.sent = sequence;
-          }
+          // Sends this delta, with any that a refused send left behind, within the window;
+          // beyond it, the peer's next Ack sends it.
+          sendMore(peer, fx);
         }
         trimLog();
       }
