@@ -598,7 +598,10 @@ public final class Replica implements AutoCloseable {
     }
 
     /**
-     * Sets how often unacknowledged deltas are resent. Default {@link #DEFAULT_RESEND_INTERVAL}.
+     * Sets the resend interval: deltas in flight to a peer that acknowledged nothing for this long
+     * are sent again, from the first unacknowledged one (the wait doubles after each such resend,
+     * up to 16 intervals, and is back to one when the connection comes up again). Default {@link
+     * #DEFAULT_RESEND_INTERVAL}.
      *
      * @param interval the interval, positive
      * @return this builder

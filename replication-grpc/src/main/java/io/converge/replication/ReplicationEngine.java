@@ -78,13 +78,15 @@ import java.util.function.UnaryOperator;
  *   <li><b>Flow and resends.</b> At most {@link #WINDOW} deltas are in flight to a peer (sent and
  *       not acknowledged); each Ack sends the next ones, in batches, so a fast writer is paced by
  *       its slowest connected peer's acknowledgements instead of overflowing the transport's
- *       buffer. A delta the transport did not accept is sent again from the next Ack or tick. Every
- *       resend interval, a peer that acknowledged nothing for a whole interval while deltas were in
- *       flight is sent again everything from {@code acked + 1} (one was lost, and the receiver
- *       ignores what follows a gap); so is a peer when its connection comes up (after the {@code
- *       Handshake}). A handshake carries the replica's incarnation (chosen at start); a peer whose
- *       incarnation changed restarted with no state, so the receiver expects its sequence 1 again
- *       and the sender resends it everything it still holds.
+ *       buffer. A delta the transport did not accept is sent again by the next write, Ack or tick.
+ *       A peer that acknowledged nothing for a resend interval while deltas were in flight is sent
+ *       again everything from {@code acked + 1} (one was lost, and the receiver ignores what
+ *       follows a gap); the wait doubles after each such resend (up to {@code MAX_STALL_TICKS}
+ *       intervals), so a round trip longer than the interval is learned rather than answered with
+ *       duplicates forever. A peer whose connection comes up (after the {@code Handshake}) is sent
+ *       everything from {@code acked + 1} too. A handshake carries the replica's incarnation
+ *       (chosen at start); a peer whose incarnation changed restarted with no state, so the
+ *       receiver expects its sequence 1 again and the sender resends it everything it still holds.
  *   <li><b>Bounded log.</b> Entries acknowledged by every peer this replica has seen are dropped.
  *       The log holds at most {@code maxLogEntries}; beyond that the oldest entries are dropped
  *       even if a lagging (partitioned, slow) peer has not acknowledged them. Such a peer is then

@@ -2,6 +2,7 @@ package io.converge.benchmarks.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -43,6 +45,14 @@ public final class BenchmarkReport {
   public static final String PEKKO = "pekko";
 
   private static final List<String> SIZE_PARAMS = List.of("elements", "replicas");
+
+  private static final Color[] CONVERGE_COLORS = {
+    new Color(0x1f, 0x4e, 0xb4), new Color(0x3a, 0x9a, 0xd9), new Color(0x0b, 0x2a, 0x5c)
+  };
+
+  private static final Color[] PEKKO_COLORS = {
+    new Color(0xc0, 0x39, 0x2b), new Color(0xe6, 0x7e, 0x22), new Color(0x7b, 0x1e, 0x1e)
+  };
 
   private BenchmarkReport() {}
 
@@ -88,25 +98,41 @@ public final class BenchmarkReport {
     replaceSection(markdown, section, out.toString().stripTrailing() + "\n");
   }
 
-  /** One line on how the results were made, from the first row of the file. */
+  /** One paragraph on how the results were made: the JVM, and each class's iterations. */
   static String environment(Path results, ObjectMapper mapper) throws IOException {
-    JsonNode first = mapper.readTree(results.toFile()).get(0);
+    JsonNode rows = mapper.readTree(results.toFile());
+    JsonNode first = rows.get(0);
+    Map<String, TreeSet<String>> classesBySettings = new TreeMap<>();
+    for (JsonNode row : rows) {
+      String settings =
+          String.format(
+              Locale.ROOT,
+              "%d fork(s), %d warmup iterations of %s, %d measured of %s",
+              row.path("forks").asInt(),
+              row.path("warmupIterations").asInt(),
+              row.path("warmupTime").asText("?"),
+              row.path("measurementIterations").asInt(),
+              row.path("measurementTime").asText("?"));
+      String benchmark = row.path("benchmark").asText();
+      String type = benchmark.substring(0, Math.max(0, benchmark.lastIndexOf('.')));
+      classesBySettings
+          .computeIfAbsent(settings, k -> new TreeSet<>())
+          .add(type.substring(type.lastIndexOf('.') + 1));
+    }
+    List<String> parts = new ArrayList<>();
+    for (Map.Entry<String, TreeSet<String>> e : classesBySettings.entrySet()) {
+      parts.add(String.join(", ", e.getValue()) + ": " + e.getKey());
+    }
     return String.format(
         Locale.ROOT,
-        "Results file `%s`: JMH %s, %s %s (JDK %s), %d fork(s), %d warmup and %d measurement"
-            + " iterations of %s / %s per combination. Error: JMH's 99.9 %% confidence"
-            + " half-width. Speed-up: Pekko's time over Converge's (higher is better for Converge);"
-            + " allocation ratio: Pekko's bytes per operation over Converge's.\n",
+        "Results file `%s`: JMH %s, %s %s (JDK %s). %s. Error: JMH's 99.9 %% confidence"
+            + " half-width.\n",
         results.getFileName(),
         first.path("jmhVersion").asText("?"),
         first.path("vmName").asText("?"),
         first.path("vmVersion").asText("?"),
         first.path("jdkVersion").asText("?"),
-        first.path("forks").asInt(),
-        first.path("warmupIterations").asInt(),
-        first.path("measurementIterations").asInt(),
-        first.path("warmupTime").asText("?"),
-        first.path("measurementTime").asText("?"));
+        String.join("; ", parts));
   }
 
   /** The Converge-against-Pekko table. */
@@ -249,13 +275,26 @@ public final class BenchmarkReport {
               .build();
       chart.getStyler().setXAxisLogarithmic(true);
       chart.getStyler().setYAxisLogarithmic(true);
-      chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+      chart.getStyler().setChartBackgroundColor(Color.WHITE);
+      int converge = 0;
+      int pekko = 0;
       for (Map.Entry<String, TreeMap<Double, Double>> s : series.entrySet()) {
         List<Double> xs = new ArrayList<>(s.getValue().keySet());
         List<Double> ys = new ArrayList<>(s.getValue().values());
         XYSeries line = chart.addSeries(s.getKey(), xs, ys);
-        line.setMarker(
-            s.getKey().startsWith("Converge") ? SeriesMarkers.CIRCLE : SeriesMarkers.DIAMOND);
+        // Converge in solid blues with circles, Pekko in dashed reds with diamonds.
+        if (s.getKey().startsWith("Converge")) {
+          Color color = CONVERGE_COLORS[converge++ % CONVERGE_COLORS.length];
+          line.setMarker(SeriesMarkers.CIRCLE);
+          line.setLineColor(color);
+          line.setMarkerColor(color);
+        } else {
+          Color color = PEKKO_COLORS[pekko++ % PEKKO_COLORS.length];
+          line.setMarker(SeriesMarkers.DIAMOND);
+          line.setLineStyle(SeriesLines.DASH_DASH);
+          line.setLineColor(color);
+          line.setMarkerColor(color);
+        }
       }
       Path file = directory.resolve("chart-" + first.shortName().replace('.', '-') + ".png");
       BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);

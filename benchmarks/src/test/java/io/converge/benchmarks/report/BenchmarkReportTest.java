@@ -84,7 +84,11 @@ final class BenchmarkReportTest {
     assertTrue(text.contains("| **30×** | 0 | 64 | ∞ (Converge allocates nothing) |"), text);
     assertTrue(
         text.contains("| `ORSetBenchmark.encode` | elements=100 | 42.0 ± 1.50 ns/op | 16 |"), text);
-    assertTrue(text.contains("JMH 1.37, OpenJDK 17.0.15+6 (JDK 17.0.15)"), text);
+    assertTrue(
+        text.contains(
+            "JMH 1.37, OpenJDK 17.0.15+6 (JDK 17.0.15). ORSetBenchmark: 1 fork(s), 3 warmup"
+                + " iterations of 1 s, 5 measured of 1 s."),
+        text);
     assertTrue(
         text.contains("![chart-ORSetBenchmark-merge](charts/chart-ORSetBenchmark-merge.png)"),
         text);
