@@ -1,6 +1,7 @@
 package io.converge.clocks;
 
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The name of a replica (one region's copy of the data), such as {@code "us-east"}.
@@ -10,12 +11,24 @@ import java.util.Objects;
  * replica breaks ties between replicas the same way, for example between two last-writer-wins
  * writes with the same timestamp.
  *
- * <p>This class is immutable and thread-safe.
+ * <p>This class is immutable and thread-safe. Ids are interned (up to {@value #MAX_INTERNED}
+ * distinct names), so {@code of} usually returns the same instance for the same name; compare them
+ * with {@code equals} all the same.
  */
 public final class ReplicaId implements Comparable<ReplicaId> {
 
   /** The maximum length of a replica id, in characters. */
   public static final int MAX_LENGTH = 64;
+
+  /**
+   * How many distinct ids {@link #of} interns at most. Interned ids compare by identity (merges of
+   * version vectors and dots, in states decoded from peers, skip comparing characters); the bound
+   * keeps ids from untrusted input from growing the pool without limit. Beyond it, ids are made
+   * fresh and compare by their names, as correctly and a little slower.
+   */
+  static final int MAX_INTERNED = 1 << 16;
+
+  private static final ConcurrentHashMap<String, ReplicaId> INTERNED = new ConcurrentHashMap<>();
 
   private final String name;
 
@@ -35,6 +48,10 @@ public final class ReplicaId implements Comparable<ReplicaId> {
    */
   public static ReplicaId of(String name) {
     Objects.requireNonNull(name, "name");
+    ReplicaId interned = INTERNED.get(name);
+    if (interned != null) {
+      return interned;
+    }
     if (name.isEmpty() || name.length() > MAX_LENGTH) {
       throw new IllegalArgumentException(
           "replica id must be 1 to "
@@ -57,7 +74,12 @@ public final class ReplicaId implements Comparable<ReplicaId> {
                 + i);
       }
     }
-    return new ReplicaId(name);
+    ReplicaId id = new ReplicaId(name);
+    if (INTERNED.size() < MAX_INTERNED) {
+      ReplicaId raced = INTERNED.putIfAbsent(name, id);
+      return raced != null ? raced : id;
+    }
+    return id;
   }
 
   private static boolean isAllowed(char ch) {

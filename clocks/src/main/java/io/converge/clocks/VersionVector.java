@@ -284,6 +284,14 @@ public final class VersionVector {
   private VersionVector mergeConcurrent(VersionVector other) {
     ReplicaId[] a = replicas;
     ReplicaId[] b = other.replicas;
+    if (sameIds(a, b)) {
+      // The common case (the same replicas on both sides): one pass, the ids array shared.
+      long[] values = new long[a.length];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = Math.max(counters[i], other.counters[i]);
+      }
+      return new VersionVector(a, values);
+    }
     int size = 0;
     for (int i = 0, j = 0; i < a.length || j < b.length; size++) {
       int c = i == a.length ? 1 : j == b.length ? -1 : compareIds(a[i], b[j]);
@@ -310,6 +318,22 @@ public final class VersionVector {
       }
     }
     return new VersionVector(ids, values);
+  }
+
+  /** Whether both arrays hold the same ids in the same order (interned ids: by identity). */
+  private static boolean sameIds(ReplicaId[] a, ReplicaId[] b) {
+    if (a == b) {
+      return true;
+    }
+    if (a.length != b.length) {
+      return false;
+    }
+    for (int i = 0; i < a.length; i++) {
+      if (!a[i].equals(b[i])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

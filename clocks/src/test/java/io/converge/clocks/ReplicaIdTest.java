@@ -3,6 +3,7 @@ package io.converge.clocks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,14 @@ final class ReplicaIdTest {
   private final ReplicaId r1 = ReplicaId.of("eu-west");
   private final ReplicaId r2 = ReplicaId.of("us-east");
   private final ReplicaId r3 = ReplicaId.of("us-west");
+
+  @Test
+  void of_sameName_returnsTheSameInstance_andDistinctNamesDiffer() {
+    ReplicaId a = ReplicaId.of("interned-" + System.nanoTime());
+    ReplicaId again = ReplicaId.of(new String(a.name().toCharArray()));
+    assertSame(a, again);
+    assertNotEquals(a, ReplicaId.of(a.name() + "x"));
+  }
 
   @Test
   void of_validName_keepsName() {
