@@ -391,21 +391,14 @@ final class ReplicationEngine implements Transport.Listener {
         if (acknowledged.size() >= needed) {
           return;
         }
-        String why = null;
-        long left = deadline - System.nanoTime();
-        if (closed) {
-          why = "was not confirmed before the replica closed";
-        } else if (left <= 0) {
-          why = "was not confirmed in time";
-        } else {
-          try {
-            TimeUnit.NANOSECONDS.timedWait(lock, left);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            why = "was interrupted while waiting for acknowledgements";
-          }
-        }
-        if (why != null) {
+        WaitEnd end = awaitChange(deadline);
+        if (end != null) {
+          String why =
+              switch (end) {
+                case CLOSED -> "was not confirmed before the replica closed";
+                case TIMED_OUT -> "was not confirmed in time";
+                case INTERRUPTED -> "was interrupted while waiting for acknowledgements";
+              };
           Set<ReplicaId> waitingFor = new TreeSet<>(group);
           waitingFor.removeAll(acknowledged);
           throw new WriteTimeoutException(
@@ -478,31 +471,21 @@ final class ReplicationEngine implements Transport.Listener {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (lock) {
       localSlot(key, false); // checks the key against its declaration
-      List<TokenWrite<?>> unseen = new ArrayList<>(token.size());
-      for (KeyedDelta write : token.writes()) {
-        unseen.add(tokenWrite(write));
-      }
+      List<TokenWrite<?>> unseen = tokenWrites(token);
       while (true) {
         unseen.removeIf(TokenWrite::seen);
         if (unseen.isEmpty()) {
           Slot<T> slot = localSlot(key, false);
           return slot == null ? key.zero() : slot.state;
         }
-        String why = null;
-        long left = deadline - System.nanoTime();
-        if (closed) {
-          why = "and the replica closed";
-        } else if (left <= 0) {
-          why = "within " + timeout;
-        } else {
-          try {
-            TimeUnit.NANOSECONDS.timedWait(lock, left);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            why = "and the reading thread was interrupted";
-          }
-        }
-        if (why != null) {
+        WaitEnd end = awaitChange(deadline);
+        if (end != null) {
+          String why =
+              switch (end) {
+                case CLOSED -> "and the replica closed";
+                case TIMED_OUT -> "within " + timeout;
+                case INTERRUPTED -> "and the reading thread was interrupted";
+              };
           Set<String> keys = new TreeSet<>();
           for (TokenWrite<?> write : unseen) {
             keys.add(write.declaration.name());
@@ -517,16 +500,45 @@ final class ReplicationEngine implements Transport.Listener {
   boolean hasSeen(CausalToken token) {
     Objects.requireNonNull(token, "token");
     synchronized (lock) {
-      List<TokenWrite<?>> writes = new ArrayList<>(token.size());
-      for (KeyedDelta write : token.writes()) {
-        writes.add(tokenWrite(write));
-      }
-      for (TokenWrite<?> write : writes) {
-        if (!write.seen()) {
-          return false;
-        }
-      }
-      return true;
+      return tokenWrites(token).stream().allMatch(TokenWrite::seen);
+    }
+  }
+
+  /** Every write of a token, resolved and decoded (all checked before any is looked at). */
+  private List<TokenWrite<?>> tokenWrites(CausalToken token) {
+    List<TokenWrite<?>> writes = new ArrayList<>(token.size());
+    for (KeyedDelta write : token.writes()) {
+      writes.add(tokenWrite(write));
+    }
+    return writes;
+  }
+
+  /** Why a wait under the lock ended before what it waited for happened. */
+  private enum WaitEnd {
+    CLOSED,
+    TIMED_OUT,
+    INTERRUPTED
+  }
+
+  /**
+   * Waits under the lock until the next change (any {@code notifyAll}) or {@code deadline} ({@link
+   * System#nanoTime()}); returns null to check again, or why to stop: the replica is closed, the
+   * deadline passed, or the thread was interrupted (its interrupt flag is then set again).
+   */
+  private WaitEnd awaitChange(long deadline) {
+    if (closed) {
+      return WaitEnd.CLOSED;
+    }
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      return WaitEnd.TIMED_OUT;
+    }
+    try {
+      TimeUnit.NANOSECONDS.timedWait(lock, left);
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return WaitEnd.INTERRUPTED;
     }
   }
 

@@ -62,6 +62,8 @@ final class RegionProcess {
   static final Key<ORSet<String>> ACKED = Key.orSet("acked", ElementCodec.strings());
   static final Key<GCounter> COUNT = Key.gCounter("count");
 
+  private static final System.Logger LOG = System.getLogger(RegionProcess.class.getName());
+
   private RegionProcess() {}
 
   /**
@@ -74,7 +76,9 @@ final class RegionProcess {
       run(args);
       System.exit(0);
     } catch (Throwable t) {
-      t.printStackTrace();
+      // To standard error (the platform logger's default), which the parent test prints on failure.
+      LOG.log(
+          System.Logger.Level.ERROR, "region process failed, args=" + String.join(" ", args), t);
       // gRPC's non-daemon threads would keep a failed child alive until the parent's deadline.
       System.exit(2);
     }
