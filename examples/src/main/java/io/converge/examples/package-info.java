@@ -1,0 +1,2 @@
+/** The geo-replicated shopping cart example of Converge. */
+package io.converge.examples;
