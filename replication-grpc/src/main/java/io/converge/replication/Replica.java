@@ -411,6 +411,7 @@ public final class Replica implements AutoCloseable {
     private Path dataDirectory;
     private FsyncPolicy fsyncPolicy = FsyncPolicy.always();
     private PhysicalClock physicalClock;
+    private Duration maxClockOffset;
     private Consistency defaultConsistency = Consistency.LOCAL;
     private final Map<String, Consistency> consistencyByPrefix = new LinkedHashMap<>();
     private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
@@ -706,12 +707,35 @@ public final class Replica implements AutoCloseable {
     }
 
     /**
+     * Sets how far ahead of this replica's wall clock a peer's timestamp may be, when the replica
+     * makes its own clock (no {@link #clock}): a message carrying a timestamp further ahead is
+     * refused ({@link io.converge.replication.codec.WireException.Reason#CLOCK_OFFSET}, counted in
+     * {@link Replica#stats()}) and not applied, so one region's runaway clock cannot drag every
+     * clock forward. Raise it when regions' clocks may legitimately differ by more than the default
+     * ({@link HybridLogicalClock#DEFAULT_MAX_OFFSET}); a clock given with {@link #clock} carries
+     * its own.
+     *
+     * @param maxOffset at least 1 ms
+     * @return this builder
+     * @throws NullPointerException if {@code maxOffset} is null
+     * @throws IllegalArgumentException if {@code maxOffset} is below 1 ms or beyond what a
+     *     timestamp can hold
+     */
+    public Builder maxClockOffset(Duration maxOffset) {
+      // Validated by the clock's own builder, which names the bad value.
+      HybridLogicalClock.builder().maxOffset(maxOffset);
+      this.maxClockOffset = maxOffset;
+      return this;
+    }
+
+    /**
      * Starts the replica: starts the transport and the timers.
      *
      * @return the running replica
-     * @throws IllegalStateException if the replica id or the transport is not set, or the data
-     *     directory holds a key this replica does not declare (or declares with another type), or a
-     *     given {@link #clock} is behind what the data directory's replica already issued
+     * @throws IllegalStateException if the replica id or the transport is not set, or both a {@link
+     *     #clock} and a {@link #maxClockOffset} are set, or the data directory holds a key this
+     *     replica does not declare (or declares with another type), or a given {@link #clock} is
+     *     behind what the data directory's replica already issued
      * @throws io.converge.replication.store.StoreException if the data directory cannot be used:
      *     not a store, another replica's, an incompatible version, corrupt, or in use
      */
@@ -721,6 +745,14 @@ public final class Replica implements AutoCloseable {
       }
       if (transport == null) {
         throw new IllegalStateException("transport is required");
+      }
+      if (clock != null && maxClockOffset != null) {
+        throw new IllegalStateException(
+            "maxClockOffset "
+                + maxClockOffset
+                + " applies to the clock the replica makes, but a clock was given ("
+                + clock
+                + "): set the offset on that clock's builder");
       }
       DurableStore store =
           dataDirectory == null ? null : RocksDbStore.open(dataDirectory, replicaId, fsyncPolicy);
@@ -743,6 +775,9 @@ public final class Replica implements AutoCloseable {
         HybridLogicalClock.Builder b = HybridLogicalClock.builder().startAfter(issued);
         if (physicalClock != null) {
           b.physicalClock(physicalClock);
+        }
+        if (maxClockOffset != null) {
+          b.maxOffset(maxClockOffset);
         }
         hlc = b.build();
       } else if (recovered != null

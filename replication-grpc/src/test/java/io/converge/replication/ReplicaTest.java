@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.converge.clocks.HybridLogicalClock;
 import io.converge.clocks.ReplicaId;
 import io.converge.crdt.GCounter;
 import io.converge.crdt.ORSet;
@@ -261,6 +262,39 @@ final class ReplicaTest {
     Key<PNCounter> visits = Key.pnCounter("visits");
     assertThrows(IllegalArgumentException.class, () -> r1.update(visits, c -> c));
     assertThrows(IllegalArgumentException.class, () -> r1.get(visits));
+  }
+
+  @Test
+  void builder_maxClockOffset_setOnTheClockTheReplicaMakes() {
+    InMemoryNetwork network = InMemoryNetwork.builder().build();
+    ReplicaId id = ReplicaId.of("offset");
+    try (Replica replica =
+        Replica.builder()
+            .replicaId(id)
+            .transport(network.transport(id))
+            .maxClockOffset(Duration.ofSeconds(3))
+            .start()) {
+      assertEquals(Duration.ofSeconds(3), replica.clock().maxOffset());
+    }
+  }
+
+  @Test
+  void builder_maxClockOffsetWithGivenClock_orOutOfRange_throwsNamingIt() {
+    IllegalStateException both =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                Replica.builder()
+                    .replicaId("r")
+                    .transport(cluster.rawPeer("r-transport"))
+                    .clock(HybridLogicalClock.system())
+                    .maxClockOffset(Duration.ofSeconds(3))
+                    .start());
+    assertTrue(both.getMessage().contains("PT3S"), both.getMessage());
+    IllegalArgumentException zero =
+        assertThrows(
+            IllegalArgumentException.class, () -> Replica.builder().maxClockOffset(Duration.ZERO));
+    assertTrue(zero.getMessage().contains("PT0S"), zero.getMessage());
   }
 
   @Test
