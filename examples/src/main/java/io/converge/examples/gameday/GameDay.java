@@ -39,6 +39,13 @@ public final class GameDay implements Callable<Integer> {
     }
   }
 
+  /**
+   * The router's own log of route changes, quieted: the scenarios narrate them (a strong reference,
+   * or the logging framework may forget the level).
+   */
+  private static final java.util.logging.Logger ROUTER_LOG =
+      java.util.logging.Logger.getLogger("io.converge.examples.router");
+
   private GameDay() {}
 
   /**
@@ -48,6 +55,7 @@ public final class GameDay implements Callable<Integer> {
    */
   public static void main(String[] args) {
     System.setProperty("java.awt.headless", "true");
+    ROUTER_LOG.setLevel(java.util.logging.Level.SEVERE);
     int status = new CommandLine(new GameDay()).execute(args);
     System.exit(status);
   }

@@ -146,6 +146,11 @@ final class Observer implements AutoCloseable {
     return List.copyOf(writes);
   }
 
+  /** The carts (users) the acknowledged writes went to, in order of first write. */
+  synchronized List<String> carts() {
+    return writes.stream().map(Write::user).distinct().toList();
+  }
+
   synchronized List<Sample> samples() {
     return List.copyOf(samples);
   }

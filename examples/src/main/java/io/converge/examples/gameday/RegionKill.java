@@ -44,8 +44,7 @@ final class RegionKill implements Scenario {
       round(s, router, "LOCAL");
       round(s, router, "QUORUM");
     }
-    List<String> users = USERS;
-    s.checkIdentical(Cluster.REGIONS, users);
+    s.checkIdentical(Cluster.REGIONS, s.observer.carts());
   }
 
   private static void round(Stage s, CartRouter router, String consistency) throws Exception {
@@ -87,6 +86,17 @@ final class RegionKill implements Scenario {
             .count();
     r.say(
         VICTIM + "'s users had " + served + " writes acknowledged by the survivors after the kill");
+    Map<String, Long> failures = new java.util.TreeMap<>();
+    for (Shoppers.Attempt a : shoppers.attempts()) {
+      if (!a.ok()) {
+        // Grouped by kind: numbers (item names, counts) do not make another reason.
+        String reason = a.detail().replaceAll("[0-9]+", "#");
+        failures.merge(reason, 1L, Long::sum);
+      }
+    }
+    r.figure(
+        "requests not acknowledged (" + consistency + ")",
+        failures.isEmpty() ? "none" : failures.toString());
 
     // RPO: acknowledged writes no survivor holds once the survivors have what they can get.
     List<Observer.Write> round = s.observer.writes().subList(before, s.observer.writes().size());

@@ -9,14 +9,19 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Simulated users: one thread each, adding a new item to their own cart through the router, one
- * request at a time with a short think time between, with a chosen write consistency. Every
- * acknowledged add (a 2xx answer) goes to the {@link Observer}; every attempt is kept, for RTO.
+ * Simulated users: one thread each, adding a new item to their own carts through the router, one
+ * request at a time with a short think time between, with a chosen write consistency (user {@code
+ * u} fills carts {@code u.0}, {@code u.1}, ..., {@value #ITEMS_PER_CART} items each, routed by
+ * {@code u}'s home). Every acknowledged add (a 2xx answer) goes to the {@link Observer}; every
+ * attempt is kept, for RTO.
  */
 final class Shoppers implements AutoCloseable {
 
   /** One request of a user: when it was answered (timeline ms), whether it succeeded, where. */
   record Attempt(String user, long atMillis, boolean ok, String region, String detail) {}
+
+  /** How many items a user adds to one cart before starting the next. */
+  static final int ITEMS_PER_CART = 50;
 
   private final CartRouter router;
   private final Observer observer;
@@ -51,18 +56,20 @@ final class Shoppers implements AutoCloseable {
     while (running.get()) {
       n++;
       String item = consistency.toLowerCase(java.util.Locale.ROOT) + "-" + n;
+      // A new cart every ITEMS_PER_CART adds: a cart holds at most Carts.MAX_ITEMS items.
+      String cart = user + "." + ((n - 1) / ITEMS_PER_CART);
       String body = RegionClient.json(Map.of("item", item, "quantity", 1));
       try {
         CartRouter.Response response =
             router.send(
                 user,
                 "POST",
-                "/carts/" + user + "/items",
+                "/carts/" + cart + "/items",
                 body,
                 Map.of(Region.CONSISTENCY_HEADER, consistency));
         if (response.ok()) {
           String token = response.header(Region.TOKEN_HEADER).orElseThrow();
-          observer.acknowledged(user, item, response.region(), token);
+          observer.acknowledged(cart, item, response.region(), token);
           record(new Attempt(user, observer.millis(), true, response.region(), ""));
         } else {
           JsonNode error = RegionClient.parse(response.body()).get("error");

@@ -111,16 +111,50 @@ final class Stage {
     return views;
   }
 
-  /** Checks that the regions show the same carts; returns whether they do. */
+  /**
+   * Checks that the regions come to show the same carts: writes that were applied but not
+   * acknowledged (a timed-out QUORUM write, a request cut by a kill) replicate too, so this waits
+   * up to {@code 30 s} for them. Returns whether the views became identical.
+   */
   boolean checkIdentical(List<String> regions, List<String> users) throws IOException {
+    long start = observer.millis();
     Map<String, Map<String, String>> views = views(regions, users);
-    Map<String, String> first = views.values().iterator().next();
-    boolean same = views.values().stream().allMatch(first::equals);
+    while (!identical(views) && observer.millis() - start < 30_000) {
+      Pause.millis(200);
+      views = views(regions, users);
+    }
+    boolean same = identical(views);
     report.check(
         "every region shows the same " + users.size() + " cart(s)",
         same,
-        same ? "" : views.toString());
+        same ? "after " + (observer.millis() - start) + " ms" : differences(views));
     return same;
+  }
+
+  private static boolean identical(Map<String, Map<String, String>> views) {
+    Map<String, String> first = views.values().iterator().next();
+    return views.values().stream().allMatch(first::equals);
+  }
+
+  /** The carts that differ, each with every region's view of it (cut short). */
+  private static String differences(Map<String, Map<String, String>> views) {
+    Map<String, String> first = views.values().iterator().next();
+    StringBuilder b = new StringBuilder();
+    for (String user : first.keySet()) {
+      boolean differs = views.values().stream().anyMatch(v -> !v.get(user).equals(first.get(user)));
+      if (differs) {
+        b.append(user).append(": ");
+        views.forEach(
+            (region, v) -> {
+              String shown = v.get(user);
+              b.append(region)
+                  .append('=')
+                  .append(shown.length() > 200 ? shown.substring(0, 200) + "..." : shown)
+                  .append("; ");
+            });
+      }
+    }
+    return b.toString();
   }
 
   /** A router over the cluster's regions, with a listener that narrates its route changes. */
