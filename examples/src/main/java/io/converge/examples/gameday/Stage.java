@@ -182,7 +182,10 @@ final class Stage {
                 });
     cluster.uris().forEach(builder::region);
     homes.forEach(builder::home);
-    return builder.build();
+    CartRouter router = builder.build();
+    // Users start once the router has seen every region answer (JVMs warm up slowly on 2 cores).
+    router.awaitHealthy(Duration.ofSeconds(30));
+    return router;
   }
 
   /** Reads a figure of a region's {@code GET /stats}. */
