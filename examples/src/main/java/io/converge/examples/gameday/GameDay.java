@@ -46,6 +46,10 @@ public final class GameDay implements Callable<Integer> {
   private static final java.util.logging.Logger ROUTER_LOG =
       java.util.logging.Logger.getLogger("io.converge.examples.router");
 
+  static {
+    ROUTER_LOG.setLevel(java.util.logging.Level.SEVERE);
+  }
+
   private GameDay() {}
 
   /**
@@ -55,7 +59,6 @@ public final class GameDay implements Callable<Integer> {
    */
   public static void main(String[] args) {
     System.setProperty("java.awt.headless", "true");
-    ROUTER_LOG.setLevel(java.util.logging.Level.SEVERE);
     int status = new CommandLine(new GameDay()).execute(args);
     System.exit(status);
   }

@@ -126,7 +126,8 @@ final class Report {
   }
 
   private void writeChart(Path file) throws IOException {
-    XYChart held = chart(title, "acknowledged writes held");
+    XYChart held =
+        chart(title + " (lines of regions that agree overlap)", "acknowledged writes held");
     XYChart lag =
         chart("replication lag: age of the oldest acknowledged write not held", "lag (ms)");
     List<Observer.Sample> samples = observer.samples();
@@ -144,21 +145,19 @@ final class Report {
       if (x.isEmpty()) {
         continue;
       }
-      style(held.addSeries(region + (region.equals("us-east") ? "" : ""), x, heldY), region);
+      style(held.addSeries(region, x, heldY), region);
       style(lag.addSeries(region, x, lagY), region);
     }
     double top = Math.max(1, observer.writes().size());
-    double lagTop =
-        Math.max(1, samples.stream().mapToLong(Observer.Sample::lagMillis).max().orElse(1));
     int n = 0;
     for (Observer.Event e : observer.events()) {
       double x = e.atMillis() / 1000.0;
       for (XYChart c : List.of(held, lag)) {
         c.addAnnotation(new AnnotationLine(x, true, false));
       }
-      // Staggered so that close events do not print over each other.
-      held.addAnnotation(new AnnotationText(e.label(), x, top * (0.95 - 0.08 * (n % 4)), false));
-      lag.addAnnotation(new AnnotationText(e.label(), x, lagTop * (0.95 - 0.08 * (n % 4)), false));
+      // Labelled on the upper chart only, staggered so that close events do not print over each
+      // other; the lower chart has the same lines.
+      held.addAnnotation(new AnnotationText(e.label(), x, top * (0.97 - 0.07 * (n % 7)), false));
       n++;
     }
     BitmapEncoder.saveBitmap(
