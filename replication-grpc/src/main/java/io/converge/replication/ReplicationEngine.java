@@ -30,6 +30,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -62,8 +63,14 @@ import java.util.function.UnaryOperator;
  * transport's {@code send} never runs while we hold our lock (no lock-order cycle with a transport
  * that calls us back from its own threads). One lock makes each update atomic per key (and across
  * keys); it is simple and, since the work under it is small, not the bottleneck of a replica whose
- * messages cross regions. Digests of changed keys are recomputed lazily, before anti-entropy reads
- * the tree, so that applying a delta does not re-encode the whole state.
+ * messages cross regions. Because the sends run after the lock is released, possibly on several
+ * threads at once, they go through the {@link #outbox}: each envelope joins it under the lock, so
+ * in the order the lock decided, and is handed to the transport in that order, once the changes
+ * logged before it are durable. Without it two writers (or a writer and an Ack) that left the lock
+ * one after the other could send their batches the other way round, and the receiver, which ignores
+ * what follows a gap, would drop the later sequence until a resend. Digests of changed keys are
+ * recomputed lazily, before anti-entropy reads the tree, so that applying a delta does not
+ * re-encode the whole state.
  *
  * <h2>Protocol</h2>
  *
@@ -148,6 +155,22 @@ final class ReplicationEngine implements Transport.Listener {
   private static final int ENVELOPE_OVERHEAD = 256;
 
   private final Object lock = new Object();
+
+  /**
+   * What the engine sends, in the order it decided under {@link #lock} (each {@link Effects#send}
+   * appends here while holding it), waiting to be handed to the transport in that same order. An
+   * envelope may leave once every change logged before it is durable ({@link Outgoing#ticket} at
+   * most {@link #durableTicket}). Guarded by its own monitor, taken under {@link #lock} to append
+   * and alone otherwise; never held while calling the transport.
+   */
+  private final ArrayDeque<Outgoing> outbox = new ArrayDeque<>();
+
+  /** Under {@link #outbox}: whether a thread is handing the outbox to the transport. */
+  private boolean flushing;
+
+  /** Under {@link #outbox}: every store ticket up to this one is known to be durable. */
+  private long durableTicket;
+
   private final ReplicaId self;
   private final String selfWire;
   private final Transport transport;
@@ -1390,13 +1413,85 @@ final class ReplicationEngine implements Transport.Listener {
     }
   }
 
-  /** What to do once the lock is released: sends, then notifications. */
+  /**
+   * An envelope for {@code peer} (or, with {@code disconnect} set, the end of its connection) in
+   * the {@link #outbox}; {@code ticket} is the last store ticket issued when it was made: it leaves
+   * once that one is durable.
+   */
+  private record Outgoing(
+      ReplicaId peer, Envelope envelope, WireException disconnect, long ticket) {}
+
+  /**
+   * Hands the {@link #outbox} to the transport, in order, up to the first envelope that must still
+   * wait for a change to be durable; first records that every ticket up to {@code durable} is. If
+   * another thread is at it, leaves the work to that thread, which sends what is ready before it
+   * stops (so nothing is left behind). Deltas the transport refused are sent again by the next
+   * write, Ack or resend tick. Not under {@link #lock}.
+   */
+  private void flush(long durable) {
+    synchronized (outbox) {
+      durableTicket = Math.max(durableTicket, durable);
+      if (flushing) {
+        return;
+      }
+      flushing = true;
+    }
+    List<Outgoing> refused = null;
+    boolean done = false;
+    try {
+      while (true) {
+        Outgoing next;
+        synchronized (outbox) {
+          next = outbox.peekFirst();
+          if (next == null || next.ticket() > durableTicket) {
+            flushing = false;
+            done = true;
+            break;
+          }
+          outbox.pollFirst();
+        }
+        if (next.disconnect() != null) {
+          WireException e = next.disconnect();
+          transport.disconnect(next.peer(), e.reason().toWire(), e.detail());
+        } else if (!transport.send(next.peer(), next.envelope())
+            && next.envelope().getDeltas().getDeltasCount() > 0) {
+          if (refused == null) {
+            refused = new ArrayList<>();
+          }
+          refused.add(next);
+        }
+      }
+    } finally {
+      if (!done) {
+        synchronized (outbox) {
+          flushing = false;
+        }
+      }
+    }
+    if (refused != null) {
+      // Not accepted (the peer's buffer is full, or it went down): those deltas were not sent,
+      // so the next Ack or resend tick sends them again rather than what would follow a gap.
+      synchronized (lock) {
+        for (Outgoing o : refused) {
+          Peer peer = peers.get(o.peer());
+          if (peer != null) {
+            peer.sent = Math.min(peer.sent, o.envelope().getDeltas().getFirstSequence() - 1);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * What to do once the lock is released: sends (queued in the {@link #outbox} as they are
+   * decided), then notifications.
+   */
   private final class Effects {
-    private final List<ReplicaId> to = new ArrayList<>();
-    private final List<Envelope> envelopes = new ArrayList<>();
     private final List<Runnable> notifications = new ArrayList<>();
-    private final List<Runnable> disconnects = new ArrayList<>();
     private long ticket;
+
+    /** The last store ticket issued when this effect queued its last envelope. */
+    private long queuedAfter;
 
     /**
      * Logs a change already merged into the state (call under the lock); {@link #run} then waits
@@ -1415,6 +1510,11 @@ final class ReplicationEngine implements Transport.Listener {
       if (ticket == 0) {
         return true;
       }
+      synchronized (outbox) {
+        if (ticket <= durableTicket) {
+          return true; // known durable already: no need to ask the store
+        }
+      }
       try {
         store.awaitDurable(ticket);
         return true;
@@ -1424,56 +1524,52 @@ final class ReplicationEngine implements Transport.Listener {
       }
     }
 
-    /** Ends the connection to {@code peer} after this effect's messages are sent. */
+    /** Ends the connection to {@code peer} after the messages queued before. Under the lock. */
     void disconnect(ReplicaId peer, WireException e) {
-      disconnects.add(() -> transport.disconnect(peer, e.reason().toWire(), e.detail()));
+      queue(new Outgoing(peer, null, e, lastTicket));
     }
 
     void send(ReplicaId peer, Object body) {
       send(peer, body, 0);
     }
 
+    /** Queues an envelope for {@code peer} behind those queued before. Under the lock. */
     void send(ReplicaId peer, Object body, int deltas) {
       Envelope envelope = envelope(body);
-      to.add(peer);
-      envelopes.add(envelope);
+      queue(new Outgoing(peer, envelope, null, lastTicket));
       deltasSent += deltas;
       EngineMeters.PeerMeters counters = peer(peer).meters;
       counters.deltasSent().increment(deltas);
       counters.bytesSent().increment(envelope.getSerializedSize());
     }
 
+    private void queue(Outgoing outgoing) {
+      synchronized (outbox) {
+        outbox.addLast(outgoing);
+      }
+      queuedAfter = Math.max(queuedAfter, outgoing.ticket());
+    }
+
+    /**
+     * After the lock is released: waits until this effect's changes, and those logged before its
+     * envelopes, are durable; then flushes the outbox (this effect's envelopes leave in their
+     * place, maybe on another thread that is flushing), then notifies subscribers.
+     */
     void run() {
-      if (!awaitDurable()) {
+      ticket = Math.max(ticket, queuedAfter);
+      boolean durable;
+      try {
+        durable = awaitDurable();
+      } catch (RuntimeException e) {
+        flush(0); // what is ready goes; the rest waits for a later change to be durable
+        throw e;
+      }
+      flush(durable ? ticket : 0);
+      if (!durable) {
         throw new IllegalStateException(
             "interrupted before the change was durable on "
                 + self
                 + ": it is applied in memory and may be lost in a crash");
-      }
-      List<Integer> refused = null;
-      for (int i = 0; i < envelopes.size(); i++) {
-        if (!transport.send(to.get(i), envelopes.get(i))
-            && envelopes.get(i).getDeltas().getDeltasCount() > 0) {
-          if (refused == null) {
-            refused = new ArrayList<>();
-          }
-          refused.add(i);
-        }
-      }
-      if (refused != null) {
-        // Not accepted (the peer's buffer is full, or it went down): those deltas were not sent,
-        // so the next Ack or resend tick sends them again rather than what would follow a gap.
-        synchronized (lock) {
-          for (int i : refused) {
-            Peer peer = peers.get(to.get(i));
-            if (peer != null) {
-              peer.sent = Math.min(peer.sent, envelopes.get(i).getDeltas().getFirstSequence() - 1);
-            }
-          }
-        }
-      }
-      for (Runnable disconnect : disconnects) {
-        disconnect.run();
       }
       for (Runnable notification : notifications) {
         notification.run();
