@@ -161,7 +161,7 @@ final class EngineSendOrderTest {
 
     @Override
     public Recovered recover() {
-      throw new UnsupportedOperationException();
+      throw new AssertionError("the engine under test is built without recovering a store");
     }
 
     @Override

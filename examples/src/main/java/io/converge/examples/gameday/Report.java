@@ -94,10 +94,6 @@ final class Report {
     return List.copyOf(checks);
   }
 
-  Map<String, String> figures() {
-    return Map.copyOf(figures);
-  }
-
   /** Writes {@code report.md} and {@code timeline.png} in {@code directory}; returns the report. */
   Path write(Path directory) throws IOException {
     Files.createDirectories(directory);
