@@ -8,11 +8,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Game day 3: us-east is killed with SIGKILL while users write, once with LOCAL writes and once
- * with QUORUM writes. The router moves us-east's users to eu-west; the report gives the RTO (until
- * each of those users' writes succeed again) and the RPO (acknowledged writes that no surviving
- * region holds: lost for good had us-east's disk died with it). Then us-east restarts from its disk
- * and catches up. The links between regions have a 25 ms one-way delay, like regions far apart.
+ * Game day 3: us-east goes dark while users write (its links are cut and its process killed with
+ * SIGKILL at the same moment, so what was still on the wire is lost too), once with LOCAL writes
+ * and once with QUORUM writes. The router moves us-east's users to eu-west; the report gives the
+ * RTO (until each of those users' writes succeed again) and the RPO (acknowledged writes that no
+ * surviving region holds: lost for good had us-east's disk died with it). Then us-east restarts
+ * from its disk and catches up. The links between regions have a 25 ms one-way delay, like regions
+ * far apart.
  */
 final class RegionKill implements Scenario {
 
@@ -23,7 +25,7 @@ final class RegionKill implements Scenario {
   /** The RTO the scenario must meet. */
   static final Duration RTO_BOUND = Duration.ofSeconds(5);
 
-  private static final Duration LINK_DELAY = Duration.ofMillis(25);
+  private static final Duration LINK_DELAY = Duration.ofMillis(50);
   private static final long CONVERGE_MILLIS = 30_000;
 
   @Override
@@ -33,7 +35,8 @@ final class RegionKill implements Scenario {
 
   @Override
   public String title() {
-    return "Game day 3: us-east killed (kill -9) under LOCAL and QUORUM writes, then restarted";
+    return "Game day 3: us-east goes dark (links cut, kill -9) under LOCAL and QUORUM writes,"
+        + " then restarts";
   }
 
   @Override
@@ -54,11 +57,17 @@ final class RegionKill implements Scenario {
     Shoppers shoppers = new Shoppers(router, s.observer, USERS, consistency, 20);
     r.say("6 users shop through the router (2 per home region), " + consistency + " writes");
     Pause.millis(3_000);
+    // A region outage: its network goes with its machines. Cutting the links first drops what
+    // was still on the wire (50 ms of it), as a dead region's in-flight packets are lost.
+    s.cluster.partition(VICTIM);
     s.cluster.kill(VICTIM);
     long killedAt = s.observer.millis();
     r.mark(
         "kill -9 " + VICTIM + " (" + tag + ")",
-        VICTIM + " killed with SIGKILL (" + consistency + " writes)");
+        VICTIM
+            + " goes dark: its links are cut and its process killed with SIGKILL ("
+            + consistency
+            + " writes)");
     Pause.millis(3_000);
     shoppers.close();
 
@@ -126,6 +135,7 @@ final class RegionKill implements Scenario {
     }
 
     // Restart from its disk and catch up.
+    s.cluster.heal(VICTIM);
     long restarting = s.observer.millis();
     s.cluster.restart(VICTIM);
     long up = s.observer.millis();
