@@ -102,9 +102,12 @@ final class ReplicaTest {
                 .seed(9)
                 .delay(Duration.ofMillis(150), Duration.ofMillis(250)) // round trip > 50 ms resend
                 .build());
-    // The wait before resending doubles after each resend (1, 2, 4, 8 intervals of 50 ms): three
-    // windows go twice to each peer while it learns the 300-500 ms round trip, then no more.
-    burstOfUpdates(3 * 2 * ReplicationEngine.WINDOW);
+    // The wait before resending doubles after each resend (1, 2, 4, 8, 16 intervals of 50 ms): four
+    // windows go twice to each peer while it learns the 300-500 ms round trip, then no more. (A
+    // resent window leaves in full batches, whose Acks all come back a round trip later, up to 10
+    // intervals with no progress: so the wait must reach 16 intervals, after resends at 1, 2, 4,
+    // 8.)
+    burstOfUpdates(4 * 2 * ReplicationEngine.WINDOW);
   }
 
   @Test

@@ -1,0 +1,116 @@
+package io.converge.replication;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.converge.crdt.GCounter;
+import io.converge.replication.transport.InMemoryNetwork;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Flow control under a backlog far beyond the in-flight window, on virtual time (nothing sleeps;
+ * every count is exact for the seed). A writer faster than its peer's acknowledgements used to
+ * collapse the link: once the window was full, each Ack (the receiver acknowledges every batch)
+ * opened one slot and sent one delta in a batch of its own, which was acknowledged alone, so the
+ * window stayed full of one-delta batches for good (the <i>silly window</i>); and once the bounded
+ * log overflowed, every write sent the lagging peer another empty skip batch and no delta at all.
+ * Over gRPC on two cores that made three replicas apply 1 000 updates/s of a 20 000/s load.
+ */
+final class EngineFlowControlTest {
+
+  private static final Key<GCounter> VISITS = Key.gCounter("visits");
+
+  /** Updates written at once, before any Ack can arrive: sixteen windows. */
+  private static final int BURST = 16 * ReplicationEngine.WINDOW;
+
+  private SimulatedCluster cluster;
+
+  @BeforeEach
+  void setUp() {
+    cluster =
+        new SimulatedCluster(
+            InMemoryNetwork.builder()
+                .seed(11)
+                .delay(Duration.ofMillis(1), Duration.ofMillis(5))
+                .build());
+  }
+
+  /** A replica whose anti-entropy stays quiet, so that every message it sends is counted here. */
+  private Replica start(String name, int maxLogEntries) {
+    return cluster.start(
+        name,
+        b ->
+            b.key(VISITS)
+                .maxLogEntries(maxLogEntries)
+                .resendInterval(Duration.ofSeconds(10))
+                .antiEntropyInterval(Duration.ofHours(1)));
+  }
+
+  /** Messages r1 sent r2: its handshake and its delta batches (r2 writes nothing, so no Acks). */
+  private long messages(Replica from, Replica to) {
+    return cluster.network.stats(from.self(), to.self()).sent();
+  }
+
+  private void burst(Replica writer, int updates) {
+    for (int i = 0; i < updates; i++) {
+      writer.update(VISITS, c -> c.increment(writer.self(), 1));
+    }
+  }
+
+  @Test
+  void burstBeyondTheWindow_acksReleaseFullBatches_eachDeltaSentOnce() {
+    Replica r1 = start("r1", Replica.Builder.DEFAULT_MAX_LOG_ENTRIES);
+    Replica r2 = start("r2", Replica.Builder.DEFAULT_MAX_LOG_ENTRIES);
+    cluster.advance(Duration.ofSeconds(1));
+    long before = messages(r1, r2);
+
+    burst(r1, BURST);
+    // The first window went one write at a time, as each delta was made; the rest waits.
+    assertEquals(ReplicationEngine.WINDOW, messages(r1, r2) - before);
+    assertEquals(BURST, r1.peers().get(r2.self()).pendingDeltas());
+
+    cluster.advance(Duration.ofSeconds(5)); // less than one resend interval: no resend can help
+    assertEquals(BURST, r2.get(VISITS).value());
+    assertEquals(0, r1.peers().get(r2.self()).pendingDeltas());
+    assertEquals(BURST, r1.stats().deltasSent(), "every delta sent once");
+    // After the first window, each Ack that sends sends at least MIN_WINDOW_OPENING deltas (in at
+    // most two batches: MAX_DELTAS_PER_BATCH is at least MIN_WINDOW_OPENING), not one per Ack.
+    long batches = messages(r1, r2) - before - ReplicationEngine.WINDOW;
+    long bound = 2L * (BURST - ReplicationEngine.WINDOW) / ReplicationEngine.MIN_WINDOW_OPENING;
+    assertTrue(
+        batches <= bound,
+        () -> batches + " batches carried the " + (BURST - ReplicationEngine.WINDOW) + " deltas");
+  }
+
+  @Test
+  void burstBeyondTheLogBound_oneSkipOnceTheWindowIsAcked_notOnePerWrite() {
+    int maxLog = 2 * ReplicationEngine.WINDOW;
+    Replica r1 = start("r1", maxLog);
+    Replica r2 = start("r2", Replica.Builder.DEFAULT_MAX_LOG_ENTRIES);
+    cluster.advance(Duration.ofSeconds(1));
+    long before = messages(r1, r2);
+
+    // The log keeps the last maxLog deltas: the first window, in flight, is dropped from it while
+    // its Acks are still to come, and so are the deltas that waited behind it.
+    burst(r1, BURST);
+    assertEquals(ReplicationEngine.WINDOW, messages(r1, r2) - before, "no skip while in flight");
+
+    cluster.advance(Duration.ofSeconds(5));
+    // One skip to the oldest delta held, then the deltas the log held, in full batches (a
+    // G-counter delta carries the writer's whole count, so r2 has every increment all the same).
+    assertEquals(0, r1.peers().get(r2.self()).pendingDeltas());
+    assertEquals(BURST, r2.get(VISITS).value());
+    assertEquals(
+        ReplicationEngine.WINDOW + maxLog,
+        r2.stats().deltasReceived(),
+        "the first window and the deltas the log still held");
+    assertEquals(ReplicationEngine.WINDOW + maxLog, r1.stats().deltasSent(), "each sent once");
+    long skipsAndBatches = messages(r1, r2) - before - ReplicationEngine.WINDOW;
+    long bound = 1 + 2L * maxLog / ReplicationEngine.MIN_WINDOW_OPENING;
+    assertTrue(
+        skipsAndBatches <= bound,
+        () -> skipsAndBatches + " messages after the first window carried " + maxLog + " deltas");
+  }
+}
