@@ -191,27 +191,22 @@ public final class Carts {
   public Result add(String user, String item, long quantity, Consistency consistency) {
     checkId("item", item);
     checkQuantity(quantity, 1);
-    return writeItems(
+    return updateItem(
         user,
+        item,
         consistency,
-        items -> {
-          checkRoom(user, items, item);
-          return items.update(
-              self,
-              item,
-              counter -> {
-                long quantityHere = Math.max(0, counter.value()) + quantity;
-                if (quantityHere > MAX_QUANTITY) {
-                  throw CartException.invalid(
-                      "quantity of "
-                          + item
-                          + " would be "
-                          + quantityHere
-                          + ", more than "
-                          + MAX_QUANTITY);
-                }
-                return startFromZero(counter).add(self, quantity);
-              });
+        counter -> {
+          long quantityHere = Math.max(0, counter.value()) + quantity;
+          if (quantityHere > MAX_QUANTITY) {
+            throw CartException.invalid(
+                "quantity of "
+                    + item
+                    + " would be "
+                    + quantityHere
+                    + ", more than "
+                    + MAX_QUANTITY);
+          }
+          return startFromZero(counter).add(self, quantity);
         });
   }
 
@@ -232,18 +227,13 @@ public final class Carts {
     if (quantity == 0) {
       return remove(user, item, consistency);
     }
-    return writeItems(
+    return updateItem(
         user,
+        item,
         consistency,
-        items -> {
-          checkRoom(user, items, item);
-          return items.update(
-              self,
-              item,
-              counter -> {
-                CausalCounter base = startFromZero(counter);
-                return base.add(self, quantity - base.value());
-              });
+        counter -> {
+          CausalCounter base = startFromZero(counter);
+          return base.add(self, quantity - base.value());
         });
   }
 
@@ -306,6 +296,18 @@ public final class Carts {
             Objects.requireNonNull(consistency, "consistency"),
             writeTimeout);
     return new Result(view(user, written.value(), replica.get(addressKey(user))), written.token());
+  }
+
+  /** Changes one item's counter; a new item must fit in the cart. */
+  private Result updateItem(
+      String user, String item, Consistency consistency, UnaryOperator<CausalCounter> change) {
+    return writeItems(
+        user,
+        consistency,
+        items -> {
+          checkRoom(user, items, item);
+          return items.update(self, item, change);
+        });
   }
 
   /** A counter whose merged value is not positive is an item not in the cart: start from zero. */

@@ -114,9 +114,9 @@ final class Stage {
   /**
    * Checks that the regions come to show the same carts: writes that were applied but not
    * acknowledged (a timed-out QUORUM write, a request cut by a kill) replicate too, so this waits
-   * up to {@code 30 s} for them. Returns whether the views became identical.
+   * up to {@code 30 s} for them.
    */
-  boolean checkIdentical(List<String> regions, List<String> users) throws IOException {
+  void checkIdentical(List<String> regions, List<String> users) throws IOException {
     long start = observer.millis();
     Map<String, Map<String, String>> views = views(regions, users);
     while (!identical(views) && observer.millis() - start < 30_000) {
@@ -128,7 +128,6 @@ final class Stage {
         "every region shows the same " + users.size() + " cart(s)",
         same,
         same ? "after " + (observer.millis() - start) + " ms" : differences(views));
-    return same;
   }
 
   private static boolean identical(Map<String, Map<String, String>> views) {
