@@ -204,6 +204,9 @@ final class ReplicationEngine implements Transport.Listener {
   private final Reconciler reconciler = Reconciler.defaults();
   private final EngineMeters meters;
 
+  /** Whether this replica's clock disagrees with a majority of its cluster; under {@link #lock}. */
+  private final ClockFence fence;
+
   /** Where every applied change is logged before it is acknowledged; null: in memory only. */
   private final DurableStore store;
 
@@ -257,8 +260,10 @@ final class ReplicationEngine implements Transport.Listener {
       Map<String, Key<?>> declared,
       Map<String, Function<String, Key<?>>> families,
       MeterRegistry registry,
-      DurableStore store) {
+      DurableStore store,
+      ClockSkewPolicy clockSkewPolicy) {
     this.self = self;
+    this.fence = new ClockFence(clockSkewPolicy, clock.maxOffset());
     this.store = store;
     this.meters = new EngineMeters(registry, self);
     this.selfWire = Clocks.toWire(self);
@@ -275,6 +280,8 @@ final class ReplicationEngine implements Transport.Listener {
       rejected.put(reason, 0L);
       rejectsReceived.put(reason, 0L);
     }
+    meters.clockGauges(
+        this, e -> e.clockHealth().fenced() ? 1 : 0, e -> e.clockHealth().disagreeing().size());
   }
 
   /**
@@ -352,6 +359,10 @@ final class ReplicationEngine implements Transport.Listener {
     CausalToken token;
     synchronized (lock) {
       checkOpen();
+      ClockHealth health = fence.health(transport.peers());
+      if (health.refusesWrites()) {
+        throw new ClockSkewException(key.name(), health);
+      }
       Slot<T> slot = localSlot(key, true);
       T next = Objects.requireNonNull(function.apply(slot.state.resetDelta()), "function result");
       Optional<T> delta = next.delta();
@@ -694,6 +705,13 @@ final class ReplicationEngine implements Transport.Listener {
       peers.put(id, peer);
     }
     return peer;
+  }
+
+  /** The clock health against the transport's configured peers. */
+  ClockHealth clockHealth() {
+    synchronized (lock) {
+      return fence.health(transport.peers());
+    }
   }
 
   Stats stats() {
@@ -1205,6 +1223,7 @@ final class ReplicationEngine implements Transport.Listener {
         peer.sent = peer.acked;
         peer.session = null;
         peer.assemblies.clear();
+        fence.forget(id);
         lock.notifyAll();
       }
     }
@@ -1224,6 +1243,7 @@ final class ReplicationEngine implements Transport.Listener {
       } catch (WireException e) {
         refuse(peer, message, e, fx);
       } catch (ClockOffsetException e) {
+        fence.refusedTheirs(peer.id);
         refuse(
             peer,
             message,
@@ -1288,11 +1308,13 @@ final class ReplicationEngine implements Transport.Listener {
     }
     HlcTimestamp sentAt = Clocks.fromWire(message.getSentAt());
     HlcTimestamp received = clock.update(sentAt);
+    fence.acceptedTheirs(peer.id);
     peer.lastContact = received.physical();
     switch (message.getBodyCase()) {
       case HANDSHAKE -> onHandshake(peer, message.getHandshake(), fx);
       case DELTAS -> onDeltas(peer, message.getDeltas(), received.physical(), fx);
       case ACK -> {
+        fence.theyAcceptedOurs(peer.id);
         long upTo = Math.min(message.getAck().getUpToSequence(), nextSequence - 1);
         peer.acked = Math.max(peer.acked, upTo);
         trimLog();
@@ -1303,11 +1325,17 @@ final class ReplicationEngine implements Transport.Listener {
         refreshDigests();
         fx.send(peer.id, reconciler.respond(tree, message.getDigestRequest()));
       }
-      case DIGEST_RESPONSE -> onDigestResponse(peer, message.getDigestResponse(), fx);
+      case DIGEST_RESPONSE -> {
+        fence.theyAcceptedOurs(peer.id);
+        onDigestResponse(peer, message.getDigestResponse(), fx);
+      }
       case FULL_STATE -> onFullState(peer, message.getFullState(), fx);
       case REJECT -> {
         WireException.Reason reason =
             WireException.Reason.fromWire(message.getReject().getReason());
+        if (reason == WireException.Reason.CLOCK_OFFSET) {
+          fence.theyRefusedOurs(peer.id);
+        }
         if (reason == WireException.Reason.TYPE_MISMATCH && message.getReject().getSequence() > 0) {
           peer.refused(message.getReject().getSequence());
         }
