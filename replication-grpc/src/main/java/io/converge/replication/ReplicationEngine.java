@@ -207,6 +207,16 @@ final class ReplicationEngine implements Transport.Listener {
   /** Whether this replica's clock disagrees with a majority of its cluster; under {@link #lock}. */
   private final ClockFence fence;
 
+  /** Checks what received values mean: timestamps at any depth, deltas' origins. */
+  private final Admission admission;
+
+  /**
+   * The physical time at which this engine was made: a delta whose origin time is older was written
+   * before this replica ran, and its age is not a replication lag of this replica (a peer could
+   * otherwise report one of 56 years with an origin time of 0).
+   */
+  private final long startedAt;
+
   /** Where every applied change is logged before it is acknowledged; null: in memory only. */
   private final DurableStore store;
 
@@ -264,6 +274,8 @@ final class ReplicationEngine implements Transport.Listener {
       ClockSkewPolicy clockSkewPolicy) {
     this.self = self;
     this.fence = new ClockFence(clockSkewPolicy, clock.maxOffset());
+    this.admission = new Admission(clock);
+    this.startedAt = clock.now().physical();
     this.store = store;
     this.meters = new EngineMeters(registry, self);
     this.selfWire = Clocks.toWire(self);
@@ -299,7 +311,7 @@ final class ReplicationEngine implements Transport.Listener {
         Slot<?> slot;
         try {
           slot = remoteSlot(record.key(), record.type());
-          slot.prepareMerge(record.payload()).getAsBoolean();
+          slot.prepareMerge(record.payload(), null).getAsBoolean();
         } catch (WireException e) {
           throw new IllegalStateException(
               "data directory "
@@ -367,56 +379,91 @@ final class ReplicationEngine implements Transport.Listener {
       T next = Objects.requireNonNull(function.apply(slot.state.resetDelta()), "function result");
       Optional<T> delta = next.delta();
       if (delta.isEmpty()) {
-        return new Written<>(slot.state, CausalToken.empty());
-      }
-      byte[] payload = slot.key.codec().encode(delta.get());
-      KeyedDelta keyed =
-          KeyedDelta.newBuilder()
-              .setKey(key.name())
-              .setType(slot.key.typeName())
-              .setPayload(ByteString.copyFrom(payload))
-              .setOriginTime(Clocks.toWire(clock.now()))
-              .build();
-      boolean oversized =
-          keyed.getSerializedSize() + ENVELOPE_OVERHEAD > transport.maxMessageBytes();
-      if (oversized && consistency != Consistency.LOCAL) {
-        throw new WireException(
-            WireException.Reason.OVERSIZED,
-            consistency
-                + " write to key "
-                + key.name()
-                + ": its delta of "
-                + keyed.getSerializedSize()
-                + " bytes does not fit one message of the transport ("
-                + transport.maxMessageBytes()
-                + " bytes), so no peer can acknowledge it; only LOCAL writes may be that large"
-                + " (anti-entropy ships them). The value is unchanged");
-      }
-      slot.state = next.resetDelta();
-      dirty.add(key.name());
-      fx.persist(() -> new StoredRecord(key.name(), slot.key.typeName(), payload));
-      token = CausalToken.of(keyed);
-      if (oversized) {
-        // Too large for one message: no sequence; anti-entropy ships the key's state in chunks.
-        oversizedDeltas++;
-      } else {
-        sequence = nextSequence++;
-        log.addLast(new LogEntry(sequence, keyed));
-        for (Peer peer : peers.values()) {
-          // Sends this delta, with any that a refused send left behind, within the window;
-          // beyond it, the peer's next Ack sends it.
-          sendMore(peer, fx);
+        if (consistency == Consistency.LOCAL) {
+          return new Written<>(slot.state, CausalToken.empty());
         }
-        trimLog();
+        // A QUORUM or ALL write that changes nothing still promises that a quorum holds what it
+        // observed: this replica's earlier writes to the key (a LOCAL one, or a QUORUM one that
+        // timed out) may exist on this disk alone. Wait for the last of them; its token names
+        // the observed value.
+        sequence = slot.lastSequence;
+        token = observedToken(slot);
+        result = slot.state;
+      } else {
+        byte[] payload = slot.key.codec().encode(delta.get());
+        KeyedDelta keyed =
+            KeyedDelta.newBuilder()
+                .setKey(key.name())
+                .setType(slot.key.typeName())
+                .setPayload(ByteString.copyFrom(payload))
+                .setOriginTime(Clocks.toWire(clock.now()))
+                .build();
+        boolean oversized =
+            keyed.getSerializedSize() + ENVELOPE_OVERHEAD > transport.maxMessageBytes();
+        if (oversized && consistency != Consistency.LOCAL) {
+          throw new WireException(
+              WireException.Reason.OVERSIZED,
+              consistency
+                  + " write to key "
+                  + key.name()
+                  + ": its delta of "
+                  + keyed.getSerializedSize()
+                  + " bytes does not fit one message of the transport ("
+                  + transport.maxMessageBytes()
+                  + " bytes), so no peer can acknowledge it; only LOCAL writes may be that large"
+                  + " (anti-entropy ships them). The value is unchanged");
+        }
+        slot.state = next.resetDelta();
+        slot.lastSequence = 0; // until sequenced below: an oversized delta is not in the log
+        dirty.add(key.name());
+        fx.persist(() -> new StoredRecord(key.name(), slot.key.typeName(), payload));
+        token = CausalToken.of(keyed);
+        if (oversized) {
+          // Too large for one message: no sequence; anti-entropy ships the key's state in chunks.
+          oversizedDeltas++;
+        } else {
+          sequence = nextSequence++;
+          slot.lastSequence = sequence;
+          log.addLast(new LogEntry(sequence, keyed));
+          for (Peer peer : peers.values()) {
+            // Sends this delta, with any that a refused send left behind, within the window;
+            // beyond it, the peer's next Ack sends it.
+            sendMore(peer, fx);
+          }
+          trimLog();
+        }
+        notifyLater(fx, slot);
+        result = slot.state;
       }
-      notifyLater(fx, slot);
-      result = slot.state;
     }
     fx.run();
-    if (consistency != Consistency.LOCAL) {
+    if (consistency != Consistency.LOCAL && sequence > 0) {
       awaitAcknowledged(key.name(), sequence, consistency, timeout, token);
     }
     return new Written<>(result, token);
+  }
+
+  /**
+   * The token of a write that changed nothing: the key's whole value as observed (a reader
+   * elsewhere then waits for everything it held), if its encoding fits a quarter of a token;
+   * otherwise the delta of this replica's last write to the key while the log holds it; else empty
+   * (every peer acknowledged that write). Under the lock.
+   */
+  private CausalToken observedToken(Slot<?> slot) {
+    byte[] state = slot.encodeState();
+    if (state.length <= CausalToken.MAX_BYTES / 4) {
+      return CausalToken.of(
+          KeyedDelta.newBuilder()
+              .setKey(slot.key.name())
+              .setType(slot.key.typeName())
+              .setPayload(ByteString.copyFrom(state))
+              .setOriginTime(Clocks.toWire(clock.now()))
+              .build());
+    }
+    if (slot.lastSequence >= firstSequence() && slot.lastSequence < nextSequence) {
+      return CausalToken.of(log.get(slot.lastSequence));
+    }
+    return CausalToken.empty();
   }
 
   /**
@@ -1154,7 +1201,13 @@ final class ReplicationEngine implements Transport.Listener {
       whole = whole.concat(part);
     }
     byte[] bytes = whole.toByteArray();
-    boolean changed = slot.prepareMerge(bytes).getAsBoolean();
+    boolean changed =
+        slot.prepareMerge(
+                bytes,
+                decoded ->
+                    admission.check(
+                        decoded, null, "full state of key " + slot.key.name() + " from " + peer.id))
+            .getAsBoolean();
     if (changed) {
       lock.notifyAll(); // readers waiting for a causal token
 
@@ -1275,7 +1328,22 @@ final class ReplicationEngine implements Transport.Listener {
   static boolean closesConnection(WireException.Reason reason) {
     return switch (reason) {
       case MALFORMED, OVERSIZED, UNKNOWN_VERSION, UNTRUSTED_PEER -> true;
-      case CLOCK_OFFSET, TYPE_MISMATCH -> false;
+      case CLOCK_OFFSET, TYPE_MISMATCH, COUNTER_RANGE, FORGED_EVENT -> false;
+    };
+  }
+
+  /**
+   * Whether a delta refused for {@code reason} is refused alone, its sequence consumed (answered
+   * with a {@code Reject} naming it) so that the sender's later deltas still apply: the key is not
+   * declared so, or the delta's meaning is refused (a timestamp inside it beyond the offset, a
+   * counter out of range, another replica's event). Resending it would be refused again, and
+   * waiting for it would stall every later delta of the link. A delta that does not decode refuses
+   * the whole batch and ends the connection instead.
+   */
+  static boolean refusesOneDelta(WireException.Reason reason) {
+    return switch (reason) {
+      case TYPE_MISMATCH, CLOCK_OFFSET, COUNTER_RANGE, FORGED_EVENT -> true;
+      case MALFORMED, OVERSIZED, UNKNOWN_VERSION, UNTRUSTED_PEER -> false;
     };
   }
 
@@ -1336,7 +1404,7 @@ final class ReplicationEngine implements Transport.Listener {
         if (reason == WireException.Reason.CLOCK_OFFSET) {
           fence.theyRefusedOurs(peer.id);
         }
-        if (reason == WireException.Reason.TYPE_MISMATCH && message.getReject().getSequence() > 0) {
+        if (refusesOneDelta(reason) && message.getReject().getSequence() > 0) {
           peer.refused(message.getReject().getSequence());
         }
         rejectsReceived.merge(reason, 1L, Long::sum);
@@ -1392,11 +1460,18 @@ final class ReplicationEngine implements Transport.Listener {
         if (sequence == expected) {
           try {
             Slot<?> slot = remoteSlot(delta.getKey(), delta.getType());
-            merges.add(slot.prepareMerge(delta.getPayload().toByteArray()));
+            String where = "delta " + sequence + " of key " + delta.getKey() + " from " + peer.id;
+            if (delta.hasOriginTime()) {
+              admission.checkTimestamp(Clocks.fromWire(delta.getOriginTime()), where);
+            }
+            merges.add(
+                slot.prepareMerge(
+                    delta.getPayload().toByteArray(),
+                    decoded -> admission.check(decoded, peer.id, where)));
             targets.add(slot);
             applied.add(delta);
           } catch (WireException e) {
-            if (e.reason() != WireException.Reason.TYPE_MISMATCH) {
+            if (!refusesOneDelta(e.reason())) {
               throw e;
             }
             mismatches.add(e);
@@ -1423,8 +1498,10 @@ final class ReplicationEngine implements Transport.Listener {
         deltasReceived++;
         peer.meters.deltasReceived().increment();
         KeyedDelta delta = applied.get(i);
-        if (delta.hasOriginTime()) {
-          long lag = Math.max(0, appliedAt - Clocks.fromWire(delta.getOriginTime()).physical());
+        long origin =
+            delta.hasOriginTime() ? Clocks.fromWire(delta.getOriginTime()).physical() : -1;
+        if (origin >= startedAt) {
+          long lag = Math.max(0, appliedAt - origin);
           peer.lagMillis = lag;
           peer.meters.lag(lag);
         }
@@ -1648,6 +1725,12 @@ final class ReplicationEngine implements Transport.Listener {
     final Key<T> key;
     T state;
 
+    /**
+     * The sequence of this replica's last write to the key, if it was sent as a delta; 0 if none or
+     * if the last one was too large for a delta.
+     */
+    long lastSequence;
+
     Slot(Key<T> key, T state) {
       this.key = key;
       this.state = state;
@@ -1669,11 +1752,14 @@ final class ReplicationEngine implements Transport.Listener {
     }
 
     /**
-     * Decodes now (which may throw), merges when the returned action runs; the action tells whether
-     * the value changed.
+     * Decodes now and checks the value with {@code check} unless it is null (either may throw),
+     * merges when the returned action runs; the action tells whether the value changed.
      */
-    BooleanSupplier prepareMerge(byte[] bytes) {
+    BooleanSupplier prepareMerge(byte[] bytes, Consumer<Object> check) {
       T decoded = key.codec().decode(bytes);
+      if (check != null) {
+        check.accept(decoded);
+      }
       return () -> {
         T before = state;
         T merged = before.merge(decoded).resetDelta();

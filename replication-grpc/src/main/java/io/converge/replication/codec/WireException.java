@@ -32,7 +32,19 @@ public final class WireException extends RuntimeException {
     /** A key arrived with another CRDT type than the one it has here. */
     TYPE_MISMATCH(Reject.Reason.TYPE_MISMATCH),
     /** The peer is not a member of this cluster, or not the replica it claims to be. */
-    UNTRUSTED_PEER(Reject.Reason.UNTRUSTED_PEER);
+    UNTRUSTED_PEER(Reject.Reason.UNTRUSTED_PEER),
+    /**
+     * A counter (a dot's, a version vector's or causal context's entry, a counter's per-replica
+     * count) beyond {@value io.converge.replication.codec.Clocks#MAX_COUNTER}, so far beyond any
+     * replica's real history that it can only be forged or corrupt (and near enough to overflow to
+     * leave a replica unable to write).
+     */
+    COUNTER_RANGE(Reject.Reason.COUNTER_RANGE),
+    /**
+     * A delta carries an event of another replica than its sender: deltas are sent only by the
+     * replica that made them, so this one is forged.
+     */
+    FORGED_EVENT(Reject.Reason.FORGED_EVENT);
 
     private final Reject.Reason wire;
 
