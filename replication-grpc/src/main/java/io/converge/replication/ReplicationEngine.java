@@ -369,9 +369,11 @@ final class ReplicationEngine implements Transport.Listener {
     T result;
     long sequence = 0;
     CausalToken token;
+    // Read before the lock: a transport may call this engine back while holding its own lock.
+    Set<ReplicaId> configured = transport.peers();
     synchronized (lock) {
       checkOpen();
-      ClockHealth health = fence.health(transport.peers());
+      ClockHealth health = fence.health(configured);
       if (health.refusesWrites()) {
         throw new ClockSkewException(key.name(), health);
       }
@@ -756,8 +758,9 @@ final class ReplicationEngine implements Transport.Listener {
 
   /** The clock health against the transport's configured peers. */
   ClockHealth clockHealth() {
+    Set<ReplicaId> configured = transport.peers(); // before the lock, as in write()
     synchronized (lock) {
-      return fence.health(transport.peers());
+      return fence.health(configured);
     }
   }
 
