@@ -194,12 +194,14 @@ public interface Transport extends AutoCloseable {
      * are not an {@link Envelope}, or a message over {@link Transport#maxMessageBytes()}), and ends
      * that connection: {@link #onPeerDown} follows if the connection was up. A dialled connection
      * can also be refused before it comes up (the gRPC transport's check that the server's
-     * certificate names the peer fails: {@code UNTRUSTED_PEER}); then no peer event follows. For
-     * counting and logs; nothing was delivered.
+     * certificate names the peer fails: {@code UNTRUSTED_PEER}); then no peer event follows. The
+     * gRPC transport also refuses a stream whose first envelope is not a handshake ({@code
+     * NO_HANDSHAKE}) or that sends none within its handshake timeout ({@code HANDSHAKE_TIMEOUT}).
+     * For counting and logs; nothing was delivered.
      *
      * @param peer the peer that sent it
-     * @param reason why it was refused ({@code MALFORMED}, {@code OVERSIZED} or {@code
-     *     UNTRUSTED_PEER})
+     * @param reason why it was refused ({@code MALFORMED}, {@code OVERSIZED}, {@code
+     *     UNTRUSTED_PEER}, {@code NO_HANDSHAKE} or {@code HANDSHAKE_TIMEOUT})
      * @param detail what was wrong, for example its size
      */
     void onRefused(ReplicaId peer, Reject.Reason reason, String detail);
