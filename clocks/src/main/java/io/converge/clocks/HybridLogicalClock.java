@@ -129,6 +129,19 @@ public final class HybridLogicalClock {
   }
 
   /**
+   * Returns the latest physical time (milliseconds since the epoch) a remote timestamp may carry
+   * now: the local physical clock plus {@link #maxOffset()}. A timestamp found inside a received
+   * value (not the message's own) is checked against it without making a receive event, so that one
+   * far-future value cannot win every later last-writer-wins comparison.
+   *
+   * @return the local physical time plus the maximum offset, in milliseconds
+   * @throws IllegalStateException if the physical clock returns a time out of range
+   */
+  public long acceptableUntil() {
+    return readPhysical() + maxOffsetMillis;
+  }
+
+  /**
    * Returns the last timestamp this clock issued (or started after), without making an event.
    *
    * @return the latest timestamp

@@ -54,6 +54,21 @@ final class HybridLogicalClockTest {
   }
 
   @Test
+  void acceptableUntil_isPhysicalClockPlusMaxOffset_andChangesNothing() {
+    wall.set(1_000_000);
+    HybridLogicalClock c =
+        HybridLogicalClock.builder()
+            .physicalClock(wall::get)
+            .maxOffset(Duration.ofMillis(300))
+            .build();
+    HlcTimestamp before = c.current();
+    assertEquals(1_000_300, c.acceptableUntil());
+    wall.set(2_000_000);
+    assertEquals(2_000_300, c.acceptableUntil());
+    assertEquals(before, c.current());
+  }
+
+  @Test
   void builder_maxOffset_kept() {
     HybridLogicalClock c =
         HybridLogicalClock.builder()

@@ -31,6 +31,8 @@ final class EngineMeters {
   static final String DIGEST_ROUNDS = "converge.digest.rounds";
   static final String REJECTED = "converge.rejected";
   static final String DELTAS_PENDING = "converge.deltas.pending";
+  static final String CLOCK_FENCED = "converge.clock.fenced";
+  static final String CLOCK_DISAGREEING = "converge.clock.disagreeing";
 
   private final MeterRegistry registry;
   private final Tags base;
@@ -75,6 +77,28 @@ final class EngineMeters {
   /** Counts a reject a peer sent about a message of this replica. */
   void rejectedSent(WireException.Reason reason) {
     rejectedSent.get(reason).increment();
+  }
+
+  /**
+   * Registers the clock fence gauges: whether the replica is fenced (1 or 0) and how many peers'
+   * clocks disagree with its own.
+   */
+  <T> void clockGauges(T owner, ToDoubleFunction<T> fenced, ToDoubleFunction<T> disagreeing) {
+    remember(
+        Gauge.builder(CLOCK_FENCED, owner, fenced)
+            .description(
+                "1 while this replica's clock disagrees beyond the maximum offset with a majority"
+                    + " of its peers (fenced), else 0")
+            .tags(base)
+            .strongReference(true)
+            .register(registry));
+    remember(
+        Gauge.builder(CLOCK_DISAGREEING, owner, disagreeing)
+            .description(
+                "Peers whose clocks disagree with this replica's beyond the maximum offset")
+            .tags(base)
+            .strongReference(true)
+            .register(registry));
   }
 
   /**

@@ -92,6 +92,12 @@ import java.util.function.UnaryOperator;
  *       ({@link Stats#rejectsReceived()})</td></tr>
  *   <tr><td>{@code converge.deltas.pending}</td><td>gauge</td><td>replica, peer</td>
  *       <td>this replica's deltas the peer has not acknowledged and the log still holds</td></tr>
+ *   <tr><td>{@code converge.clock.fenced}</td><td>gauge</td><td>replica</td>
+ *       <td>1 while the replica's clock disagrees with a majority of its peers ({@link
+ *       #clockHealth()}), else 0</td></tr>
+ *   <tr><td>{@code converge.clock.disagreeing}</td><td>gauge</td><td>replica</td>
+ *       <td>peers whose clocks currently disagree with this replica's beyond the maximum
+ *       offset</td></tr>
  * </table>
  *
  * <p>This class is thread-safe.
@@ -323,6 +329,20 @@ public final class Replica implements AutoCloseable {
   }
 
   /**
+   * Returns whether this replica's clock agrees with its cluster's: a replica whose clock disagrees
+   * beyond the maximum clock offset with more than half of its configured peers is <i>fenced</i>
+   * (see {@link ClockHealth} for the rule and the two-replica case) and, under {@link
+   * ClockSkewPolicy#FENCE} (the default), refuses writes with a {@link ClockSkewException} until
+   * its clock agrees again. A health check should report the replica down while {@link
+   * ClockHealth#fenced()}, with {@link ClockHealth#reason()}.
+   *
+   * @return a snapshot
+   */
+  public ClockHealth clockHealth() {
+    return engine.clockHealth();
+  }
+
+  /**
    * Returns the replica's counters.
    *
    * @return a snapshot
@@ -412,6 +432,7 @@ public final class Replica implements AutoCloseable {
     private FsyncPolicy fsyncPolicy = FsyncPolicy.always();
     private PhysicalClock physicalClock;
     private Duration maxClockOffset;
+    private ClockSkewPolicy clockSkewPolicy = ClockSkewPolicy.FENCE;
     private Consistency defaultConsistency = Consistency.LOCAL;
     private final Map<String, Consistency> consistencyByPrefix = new LinkedHashMap<>();
     private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
@@ -729,6 +750,21 @@ public final class Replica implements AutoCloseable {
     }
 
     /**
+     * Sets what the replica does while its clock disagrees, beyond the maximum clock offset, with a
+     * majority of its peers (see {@link ClockHealth}): {@link ClockSkewPolicy#FENCE} (the default)
+     * refuses writes with a {@link ClockSkewException}; {@link ClockSkewPolicy#REPORT} only reports
+     * it in {@link Replica#clockHealth()} and the {@code converge.clock.fenced} gauge.
+     *
+     * @param policy the policy
+     * @return this builder
+     * @throws NullPointerException if {@code policy} is null
+     */
+    public Builder clockSkewPolicy(ClockSkewPolicy policy) {
+      this.clockSkewPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
      * Starts the replica: starts the transport and the timers.
      *
      * @return the running replica
@@ -820,7 +856,8 @@ public final class Replica implements AutoCloseable {
               keys,
               families,
               meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(),
-              store);
+              store,
+              clockSkewPolicy);
       if (recovered != null) {
         engine.restore(recovered);
       }

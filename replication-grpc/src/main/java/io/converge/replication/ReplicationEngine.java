@@ -100,9 +100,13 @@ import java.util.function.UnaryOperator;
  *       gap); the wait doubles after each such resend (up to {@code MAX_STALL_TICKS} intervals), so
  *       a round trip longer than the interval is learned rather than answered with duplicates
  *       forever. A peer whose connection comes up (after the {@code Handshake}) is sent everything
- *       from {@code acked + 1} too. A handshake carries the replica's incarnation (chosen at
- *       start); a peer whose incarnation changed restarted with no state, so the receiver expects
- *       its sequence 1 again and the sender resends it everything it still holds.
+ *       from {@code acked + 1} too. A handshake carries the replica's incarnation (its clock at
+ *       start); a peer whose incarnation grew restarted with no state, so the receiver expects its
+ *       sequence 1 again and the sender resends it everything it still holds. A handshake is
+ *       accepted once per connection (an identical repeat is ignored, one with another incarnation
+ *       refused with {@code REPEATED_HANDSHAKE}), and an incarnation older than one already seen is
+ *       refused ({@code STALE_INCARNATION}, the connection closed): in neither case is anything
+ *       reset, so no hello can stall a healthy session.
  *   <li><b>Bounded log.</b> Entries acknowledged by every peer this replica has seen are dropped.
  *       The log holds at most {@code maxLogEntries}; beyond that the oldest entries are dropped
  *       even if a lagging (partitioned, slow) peer has not acknowledged them. Such a peer is then
@@ -204,6 +208,19 @@ final class ReplicationEngine implements Transport.Listener {
   private final Reconciler reconciler = Reconciler.defaults();
   private final EngineMeters meters;
 
+  /** Whether this replica's clock disagrees with a majority of its cluster; under {@link #lock}. */
+  private final ClockFence fence;
+
+  /** Checks what received values mean: timestamps at any depth, deltas' origins. */
+  private final Admission admission;
+
+  /**
+   * The physical time at which this engine was made: a delta whose origin time is older was written
+   * before this replica ran, and its age is not a replication lag of this replica (a peer could
+   * otherwise report one of 56 years with an origin time of 0).
+   */
+  private final long startedAt;
+
   /** Where every applied change is logged before it is acknowledged; null: in memory only. */
   private final DurableStore store;
 
@@ -257,8 +274,12 @@ final class ReplicationEngine implements Transport.Listener {
       Map<String, Key<?>> declared,
       Map<String, Function<String, Key<?>>> families,
       MeterRegistry registry,
-      DurableStore store) {
+      DurableStore store,
+      ClockSkewPolicy clockSkewPolicy) {
     this.self = self;
+    this.fence = new ClockFence(clockSkewPolicy, clock.maxOffset());
+    this.admission = new Admission(clock);
+    this.startedAt = clock.now().physical();
     this.store = store;
     this.meters = new EngineMeters(registry, self);
     this.selfWire = Clocks.toWire(self);
@@ -275,6 +296,8 @@ final class ReplicationEngine implements Transport.Listener {
       rejected.put(reason, 0L);
       rejectsReceived.put(reason, 0L);
     }
+    meters.clockGauges(
+        this, e -> e.clockHealth().fenced() ? 1 : 0, e -> e.clockHealth().disagreeing().size());
   }
 
   /**
@@ -292,7 +315,7 @@ final class ReplicationEngine implements Transport.Listener {
         Slot<?> slot;
         try {
           slot = remoteSlot(record.key(), record.type());
-          slot.prepareMerge(record.payload()).getAsBoolean();
+          slot.prepareMerge(record.payload(), null).getAsBoolean();
         } catch (WireException e) {
           throw new IllegalStateException(
               "data directory "
@@ -350,62 +373,103 @@ final class ReplicationEngine implements Transport.Listener {
     T result;
     long sequence = 0;
     CausalToken token;
+    // Read before the lock: a transport may call this engine back while holding its own lock.
+    Set<ReplicaId> configured = transport.peers();
     synchronized (lock) {
       checkOpen();
+      ClockHealth health = fence.health(configured);
+      if (health.refusesWrites()) {
+        throw new ClockSkewException(key.name(), health);
+      }
       Slot<T> slot = localSlot(key, true);
       T next = Objects.requireNonNull(function.apply(slot.state.resetDelta()), "function result");
       Optional<T> delta = next.delta();
       if (delta.isEmpty()) {
-        return new Written<>(slot.state, CausalToken.empty());
-      }
-      byte[] payload = slot.key.codec().encode(delta.get());
-      KeyedDelta keyed =
-          KeyedDelta.newBuilder()
-              .setKey(key.name())
-              .setType(slot.key.typeName())
-              .setPayload(ByteString.copyFrom(payload))
-              .setOriginTime(Clocks.toWire(clock.now()))
-              .build();
-      boolean oversized =
-          keyed.getSerializedSize() + ENVELOPE_OVERHEAD > transport.maxMessageBytes();
-      if (oversized && consistency != Consistency.LOCAL) {
-        throw new WireException(
-            WireException.Reason.OVERSIZED,
-            consistency
-                + " write to key "
-                + key.name()
-                + ": its delta of "
-                + keyed.getSerializedSize()
-                + " bytes does not fit one message of the transport ("
-                + transport.maxMessageBytes()
-                + " bytes), so no peer can acknowledge it; only LOCAL writes may be that large"
-                + " (anti-entropy ships them). The value is unchanged");
-      }
-      slot.state = next.resetDelta();
-      dirty.add(key.name());
-      fx.persist(() -> new StoredRecord(key.name(), slot.key.typeName(), payload));
-      token = CausalToken.of(keyed);
-      if (oversized) {
-        // Too large for one message: no sequence; anti-entropy ships the key's state in chunks.
-        oversizedDeltas++;
-      } else {
-        sequence = nextSequence++;
-        log.addLast(new LogEntry(sequence, keyed));
-        for (Peer peer : peers.values()) {
-          // Sends this delta, with any that a refused send left behind, within the window;
-          // beyond it, the peer's next Ack sends it.
-          sendMore(peer, fx);
+        if (consistency == Consistency.LOCAL) {
+          return new Written<>(slot.state, CausalToken.empty());
         }
-        trimLog();
+        // A QUORUM or ALL write that changes nothing still promises that a quorum holds what it
+        // observed: this replica's earlier writes to the key (a LOCAL one, or a QUORUM one that
+        // timed out) may exist on this disk alone. Wait for the last of them; its token names
+        // the observed value.
+        sequence = slot.lastSequence;
+        token = observedToken(slot);
+        result = slot.state;
+      } else {
+        byte[] payload = slot.key.codec().encode(delta.get());
+        KeyedDelta keyed =
+            KeyedDelta.newBuilder()
+                .setKey(key.name())
+                .setType(slot.key.typeName())
+                .setPayload(ByteString.copyFrom(payload))
+                .setOriginTime(Clocks.toWire(clock.now()))
+                .build();
+        boolean oversized =
+            keyed.getSerializedSize() + ENVELOPE_OVERHEAD > transport.maxMessageBytes();
+        if (oversized && consistency != Consistency.LOCAL) {
+          throw new WireException(
+              WireException.Reason.OVERSIZED,
+              consistency
+                  + " write to key "
+                  + key.name()
+                  + ": its delta of "
+                  + keyed.getSerializedSize()
+                  + " bytes does not fit one message of the transport ("
+                  + transport.maxMessageBytes()
+                  + " bytes), so no peer can acknowledge it; only LOCAL writes may be that large"
+                  + " (anti-entropy ships them). The value is unchanged");
+        }
+        slot.state = next.resetDelta();
+        slot.lastSequence = 0; // until sequenced below: an oversized delta is not in the log
+        dirty.add(key.name());
+        fx.persist(() -> new StoredRecord(key.name(), slot.key.typeName(), payload));
+        token = CausalToken.of(keyed);
+        if (oversized) {
+          // Too large for one message: no sequence; anti-entropy ships the key's state in chunks.
+          oversizedDeltas++;
+        } else {
+          sequence = nextSequence++;
+          slot.lastSequence = sequence;
+          log.addLast(new LogEntry(sequence, keyed));
+          for (Peer peer : peers.values()) {
+            // Sends this delta, with any that a refused send left behind, within the window;
+            // beyond it, the peer's next Ack sends it.
+            sendMore(peer, fx);
+          }
+          trimLog();
+        }
+        notifyLater(fx, slot);
+        result = slot.state;
       }
-      notifyLater(fx, slot);
-      result = slot.state;
     }
     fx.run();
-    if (consistency != Consistency.LOCAL) {
+    if (consistency != Consistency.LOCAL && sequence > 0) {
       awaitAcknowledged(key.name(), sequence, consistency, timeout, token);
     }
     return new Written<>(result, token);
+  }
+
+  /**
+   * The token of a write that changed nothing: the key's whole value as observed (a reader
+   * elsewhere then waits for everything it held), if its encoding fits a quarter of a token;
+   * otherwise the delta of this replica's last write to the key while the log holds it; else empty
+   * (every peer acknowledged that write). Under the lock.
+   */
+  private CausalToken observedToken(Slot<?> slot) {
+    byte[] state = slot.encodeState();
+    if (state.length <= CausalToken.MAX_BYTES / 4) {
+      return CausalToken.of(
+          KeyedDelta.newBuilder()
+              .setKey(slot.key.name())
+              .setType(slot.key.typeName())
+              .setPayload(ByteString.copyFrom(state))
+              .setOriginTime(Clocks.toWire(clock.now()))
+              .build());
+    }
+    if (slot.lastSequence >= firstSequence() && slot.lastSequence < nextSequence) {
+      return CausalToken.of(log.get(slot.lastSequence));
+    }
+    return CausalToken.empty();
   }
 
   /**
@@ -694,6 +758,14 @@ final class ReplicationEngine implements Transport.Listener {
       peers.put(id, peer);
     }
     return peer;
+  }
+
+  /** The clock health against the transport's configured peers. */
+  ClockHealth clockHealth() {
+    Set<ReplicaId> configured = transport.peers(); // before the lock, as in write()
+    synchronized (lock) {
+      return fence.health(configured);
+    }
   }
 
   Stats stats() {
@@ -1136,7 +1208,13 @@ final class ReplicationEngine implements Transport.Listener {
       whole = whole.concat(part);
     }
     byte[] bytes = whole.toByteArray();
-    boolean changed = slot.prepareMerge(bytes).getAsBoolean();
+    boolean changed =
+        slot.prepareMerge(
+                bytes,
+                decoded ->
+                    admission.check(
+                        decoded, null, "full state of key " + slot.key.name() + " from " + peer.id))
+            .getAsBoolean();
     if (changed) {
       lock.notifyAll(); // readers waiting for a causal token
 
@@ -1179,6 +1257,7 @@ final class ReplicationEngine implements Transport.Listener {
       }
       Peer peer = peer(id);
       peer.connected = true;
+      peer.handshake = null;
       peer.sent = peer.acked;
       peer.ackedAtLastTick = peer.acked;
       peer.ticksWithoutProgress = 0;
@@ -1202,9 +1281,11 @@ final class ReplicationEngine implements Transport.Listener {
       Peer peer = peers.get(id);
       if (peer != null) {
         peer.connected = false;
+        peer.handshake = null;
         peer.sent = peer.acked;
         peer.session = null;
         peer.assemblies.clear();
+        fence.forget(id);
         lock.notifyAll();
       }
     }
@@ -1224,6 +1305,7 @@ final class ReplicationEngine implements Transport.Listener {
       } catch (WireException e) {
         refuse(peer, message, e, fx);
       } catch (ClockOffsetException e) {
+        fence.refusedTheirs(peer.id);
         refuse(
             peer,
             message,
@@ -1255,8 +1337,53 @@ final class ReplicationEngine implements Transport.Listener {
   static boolean closesConnection(WireException.Reason reason) {
     return switch (reason) {
       case MALFORMED, OVERSIZED, UNKNOWN_VERSION, UNTRUSTED_PEER -> true;
-      case CLOCK_OFFSET, TYPE_MISMATCH -> false;
+      case CLOCK_OFFSET, TYPE_MISMATCH, COUNTER_RANGE, FORGED_EVENT, REPEATED_HANDSHAKE -> false;
+      case NO_HANDSHAKE,
+          STALE_INCARNATION,
+          WRONG_DIALLER,
+          DUPLICATE_STREAM,
+          CONNECTION_LIMIT,
+          HANDSHAKE_TIMEOUT ->
+          true;
     };
+  }
+
+  /**
+   * Whether a delta refused for {@code reason} is refused alone, its sequence consumed (answered
+   * with a {@code Reject} naming it) so that the sender's later deltas still apply: the key is not
+   * declared so, or the delta's meaning is refused (a timestamp inside it beyond the offset, a
+   * counter out of range, another replica's event). Resending it would be refused again, and
+   * waiting for it would stall every later delta of the link. A delta that does not decode refuses
+   * the whole batch and ends the connection instead.
+   */
+  static boolean refusesOneDelta(WireException.Reason reason) {
+    return switch (reason) {
+      case TYPE_MISMATCH, CLOCK_OFFSET, COUNTER_RANGE, FORGED_EVENT -> true;
+      case MALFORMED,
+          OVERSIZED,
+          UNKNOWN_VERSION,
+          UNTRUSTED_PEER,
+          NO_HANDSHAKE,
+          REPEATED_HANDSHAKE,
+          STALE_INCARNATION,
+          WRONG_DIALLER,
+          DUPLICATE_STREAM,
+          CONNECTION_LIMIT,
+          HANDSHAKE_TIMEOUT ->
+          false;
+    };
+  }
+
+  @Override
+  public void onConnectionRefused(Reject.Reason reason, String detail) {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      WireException.Reason r = WireException.Reason.fromWire(reason);
+      rejected.merge(r, 1L, Long::sum);
+      meters.rejectedReceived(r);
+    }
   }
 
   @Override
@@ -1288,11 +1415,13 @@ final class ReplicationEngine implements Transport.Listener {
     }
     HlcTimestamp sentAt = Clocks.fromWire(message.getSentAt());
     HlcTimestamp received = clock.update(sentAt);
+    fence.acceptedTheirs(peer.id);
     peer.lastContact = received.physical();
     switch (message.getBodyCase()) {
-      case HANDSHAKE -> onHandshake(peer, message.getHandshake(), fx);
+      case HANDSHAKE -> onHandshake(peer, message.getHandshake(), sentAt, fx);
       case DELTAS -> onDeltas(peer, message.getDeltas(), received.physical(), fx);
       case ACK -> {
+        fence.theyAcceptedOurs(peer.id);
         long upTo = Math.min(message.getAck().getUpToSequence(), nextSequence - 1);
         peer.acked = Math.max(peer.acked, upTo);
         trimLog();
@@ -1303,12 +1432,18 @@ final class ReplicationEngine implements Transport.Listener {
         refreshDigests();
         fx.send(peer.id, reconciler.respond(tree, message.getDigestRequest()));
       }
-      case DIGEST_RESPONSE -> onDigestResponse(peer, message.getDigestResponse(), fx);
+      case DIGEST_RESPONSE -> {
+        fence.theyAcceptedOurs(peer.id);
+        onDigestResponse(peer, message.getDigestResponse(), fx);
+      }
       case FULL_STATE -> onFullState(peer, message.getFullState(), fx);
       case REJECT -> {
         WireException.Reason reason =
             WireException.Reason.fromWire(message.getReject().getReason());
-        if (reason == WireException.Reason.TYPE_MISMATCH && message.getReject().getSequence() > 0) {
+        if (reason == WireException.Reason.CLOCK_OFFSET) {
+          fence.theyRefusedOurs(peer.id);
+        }
+        if (refusesOneDelta(reason) && message.getReject().getSequence() > 0) {
           peer.refused(message.getReject().getSequence());
         }
         rejectsReceived.merge(reason, 1L, Long::sum);
@@ -1319,7 +1454,13 @@ final class ReplicationEngine implements Transport.Listener {
     }
   }
 
-  private void onHandshake(Peer peer, Handshake handshake, Effects fx) {
+  /**
+   * Accepts a handshake once per connection, and an incarnation only if it is not older than one
+   * seen before (see {@code Replication.Exchange} in {@code replication.proto}): nothing a peer
+   * sends after its handshake, and no handshake of an impostor or of a stale process, can reset a
+   * healthy session. A newer incarnation means the peer restarted without its state.
+   */
+  private void onHandshake(Peer peer, Handshake handshake, HlcTimestamp sentAt, Effects fx) {
     if (handshake.getMinProtocolVersion() > PROTOCOL_VERSION
         || handshake.getMaxProtocolVersion() < PROTOCOL_VERSION) {
       throw new WireException(
@@ -1329,7 +1470,38 @@ final class ReplicationEngine implements Transport.Listener {
               + ".."
               + handshake.getMaxProtocolVersion());
     }
-    if (peer.incarnation != null && peer.incarnation != handshake.getIncarnation()) {
+    long incarnation = handshake.getIncarnation();
+    if (peer.handshake != null) {
+      if (peer.handshake == incarnation) {
+        return; // a duplicate of this connection's handshake: nothing new
+      }
+      throw new WireException(
+          WireException.Reason.REPEATED_HANDSHAKE,
+          "second handshake on one connection: incarnation "
+              + Long.toUnsignedString(incarnation)
+              + " after "
+              + Long.toUnsignedString(peer.handshake));
+    }
+    if (Long.compareUnsigned(incarnation, sentAt.packed()) > 0) {
+      throw new WireException(
+          WireException.Reason.MALFORMED,
+          "incarnation "
+              + Long.toUnsignedString(incarnation)
+              + " is after the envelope's sent_at "
+              + sentAt.packed());
+    }
+    if (peer.incarnation != null && Long.compareUnsigned(incarnation, peer.incarnation) < 0) {
+      throw new WireException(
+          WireException.Reason.STALE_INCARNATION,
+          "incarnation "
+              + Long.toUnsignedString(incarnation)
+              + " is older than "
+              + Long.toUnsignedString(peer.incarnation)
+              + ", already seen from "
+              + peer.id);
+    }
+    peer.handshake = incarnation;
+    if (peer.incarnation != null && peer.incarnation != incarnation) {
       // The peer restarted without its state: its sequence restarts, and it needs all we hold.
       peer.expected = 1;
       peer.acked = 0;
@@ -1337,7 +1509,7 @@ final class ReplicationEngine implements Transport.Listener {
       peer.assemblies.clear();
       sendMore(peer, fx);
     }
-    peer.incarnation = handshake.getIncarnation();
+    peer.incarnation = incarnation;
   }
 
   /**
@@ -1364,11 +1536,18 @@ final class ReplicationEngine implements Transport.Listener {
         if (sequence == expected) {
           try {
             Slot<?> slot = remoteSlot(delta.getKey(), delta.getType());
-            merges.add(slot.prepareMerge(delta.getPayload().toByteArray()));
+            String where = "delta " + sequence + " of key " + delta.getKey() + " from " + peer.id;
+            if (delta.hasOriginTime()) {
+              admission.checkTimestamp(Clocks.fromWire(delta.getOriginTime()), where);
+            }
+            merges.add(
+                slot.prepareMerge(
+                    delta.getPayload().toByteArray(),
+                    decoded -> admission.check(decoded, peer.id, where)));
             targets.add(slot);
             applied.add(delta);
           } catch (WireException e) {
-            if (e.reason() != WireException.Reason.TYPE_MISMATCH) {
+            if (!refusesOneDelta(e.reason())) {
               throw e;
             }
             mismatches.add(e);
@@ -1395,8 +1574,10 @@ final class ReplicationEngine implements Transport.Listener {
         deltasReceived++;
         peer.meters.deltasReceived().increment();
         KeyedDelta delta = applied.get(i);
-        if (delta.hasOriginTime()) {
-          long lag = Math.max(0, appliedAt - Clocks.fromWire(delta.getOriginTime()).physical());
+        long origin =
+            delta.hasOriginTime() ? Clocks.fromWire(delta.getOriginTime()).physical() : -1;
+        if (origin >= startedAt) {
+          long lag = Math.max(0, appliedAt - origin);
           peer.lagMillis = lag;
           peer.meters.lag(lag);
         }
@@ -1620,6 +1801,12 @@ final class ReplicationEngine implements Transport.Listener {
     final Key<T> key;
     T state;
 
+    /**
+     * The sequence of this replica's last write to the key, if it was sent as a delta; 0 if none or
+     * if the last one was too large for a delta.
+     */
+    long lastSequence;
+
     Slot(Key<T> key, T state) {
       this.key = key;
       this.state = state;
@@ -1641,11 +1828,14 @@ final class ReplicationEngine implements Transport.Listener {
     }
 
     /**
-     * Decodes now (which may throw), merges when the returned action runs; the action tells whether
-     * the value changed.
+     * Decodes now and checks the value with {@code check} unless it is null (either may throw),
+     * merges when the returned action runs; the action tells whether the value changed.
      */
-    BooleanSupplier prepareMerge(byte[] bytes) {
+    BooleanSupplier prepareMerge(byte[] bytes, Consumer<Object> check) {
       T decoded = key.codec().decode(bytes);
+      if (check != null) {
+        check.accept(decoded);
+      }
       return () -> {
         T before = state;
         T merged = before.merge(decoded).resetDelta();
@@ -1734,6 +1924,10 @@ final class ReplicationEngine implements Transport.Listener {
     boolean connected;
     Long lastContact;
     Long incarnation;
+
+    /** The incarnation of the handshake accepted on the current connection; null before it. */
+    Long handshake;
+
     long acked;
     long sent;
     long expected = 1;

@@ -70,7 +70,8 @@ final class EngineSendOrderTest {
             Map.of(COUNTER.name(), COUNTER),
             Map.of(),
             new SimpleMeterRegistry(),
-            store);
+            store,
+            ClockSkewPolicy.FENCE);
     engine.start();
     engine.onPeerUp(PEER);
   }

@@ -4,6 +4,7 @@ import static io.converge.replication.Consistency.ALL;
 import static io.converge.replication.Consistency.LOCAL;
 import static io.converge.replication.Consistency.QUORUM;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -69,6 +70,52 @@ final class WriteConsistencyTest {
     assertEquals(1, written.value().value());
     long holders = rs.stream().skip(1).filter(r -> r.get(VISITS).value() == 1).count();
     assertTrue(holders >= 1, "QUORUM returned before any peer held the write");
+  }
+
+  @Test
+  void quorum_writeThatChangesNothing_waitsForWhatItObserved() throws Exception {
+    // Issue 13, finding 8: r1, cut off, removed "x" with a LOCAL write (on its disk alone); a
+    // QUORUM remove of "x" then changes nothing, and used to return at once with an empty token,
+    // acknowledging a value no peer held.
+    List<Replica> rs = three();
+    Replica r1 = rs.get(0);
+    Replica r2 = rs.get(1);
+    cluster.driving(STEP, () -> r1.write(TAGS, s -> s.add(r1.self(), "x"), QUORUM, GENEROUS));
+    cluster.network.isolate(r1.self());
+    cluster.advance(SECOND);
+    r1.write(TAGS, s -> s.remove(r1.self(), "x"), LOCAL, GENEROUS);
+    WriteTimeoutException e =
+        assertThrows(
+            WriteTimeoutException.class,
+            () ->
+                cluster.driving(
+                    STEP, () -> r1.write(TAGS, s -> s.remove(r1.self(), "x"), QUORUM, SHORT)));
+    assertEquals(Set.of(), e.acknowledgedBy());
+    assertTrue(r2.get(TAGS).contains("x"), "no peer holds the remove yet");
+    CausalToken observed = e.token();
+    assertFalse(observed.isEmpty(), "the token names what the write observed");
+    assertFalse(r2.hasSeen(observed));
+
+    cluster.network.heal();
+    Written<ORSet<String>> again =
+        cluster.driving(
+            STEP, () -> r1.write(TAGS, s -> s.remove(r1.self(), "x"), QUORUM, GENEROUS));
+    assertFalse(again.token().isEmpty());
+    long holders = rs.stream().skip(1).filter(r -> !r.get(TAGS).contains("x")).count();
+    assertTrue(holders >= 1, "QUORUM returned before any peer held the observed remove");
+    Replica r3 = rs.get(2);
+    assertFalse(
+        cluster.driving(STEP, () -> r3.get(TAGS, again.token(), GENEROUS)).contains("x"),
+        "a read with the no-op write's token waits for the remove it observed");
+  }
+
+  @Test
+  void quorum_writeThatChangesNothing_noEarlierWriteHere_returnsAtOnce() throws Exception {
+    List<Replica> rs = three();
+    Replica r1 = rs.get(0);
+    cluster.network.isolate(r1.self());
+    Written<ORSet<String>> w = r1.write(TAGS, s -> s.remove(r1.self(), "absent"), QUORUM, SHORT);
+    assertTrue(w.value().elements().isEmpty());
   }
 
   @Test
@@ -238,13 +285,16 @@ final class WriteConsistencyTest {
   }
 
   @Test
-  void write_noDelta_returnsTheEmptyTokenWithoutWaiting() {
+  void write_noDelta_noEarlierWriteHere_returnsWithoutWaiting_tokenNamesTheObservedValue() {
+    // Issue 13 (finding 8) changed this: the token of a QUORUM/ALL write that changes nothing
+    // names the value it observed (was: the empty token).
     List<Replica> rs = three();
     cluster.network.isolate(ReplicaId.of("r1"));
     Replica r1 = rs.get(0);
     Written<GCounter> written = r1.write(VISITS, c -> c, ALL, Duration.ZERO);
-    assertTrue(written.token().isEmpty());
     assertEquals(0, written.value().value());
+    assertEquals(1, written.token().size());
+    assertTrue(rs.get(1).hasSeen(written.token()), "the observed value is the empty counter");
   }
 
   @Test

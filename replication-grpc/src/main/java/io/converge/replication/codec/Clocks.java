@@ -17,16 +17,28 @@ import java.util.Objects;
  *
  * <p>Encoding is canonical: version vector entries sorted by replica id, cloud dots by replica id
  * then counter, so equal values give equal messages and equal bytes. Decoding treats the message as
- * untrusted and accepts only that canonical form: a malformed replica id, a counter below 1 or
- * above {@link Long#MAX_VALUE}, entries out of order or repeated, a cloud dot that the vector
- * covers or that should have been compacted into it, a negative packed timestamp are refused with
- * {@link WireException.Reason#MALFORMED}; more entries than the {@link WireLimits} allow with
- * {@link WireException.Reason#OVERSIZED}. The message of the exception names the offending value
- * and where it was.
+ * untrusted and accepts only that canonical form: a malformed replica id, a counter of 0, entries
+ * out of order or repeated, a cloud dot that the vector covers or that should have been compacted
+ * into it, a negative packed timestamp are refused with {@link WireException.Reason#MALFORMED};
+ * more entries than the {@link WireLimits} allow with {@link WireException.Reason#OVERSIZED}; a
+ * counter above {@link #MAX_COUNTER} with {@link WireException.Reason#COUNTER_RANGE}. The message
+ * of the exception names the offending value and where it was.
  *
  * <p>This class is stateless and thread-safe.
  */
 public final class Clocks {
+
+  /**
+   * The largest counter the protocol carries: 2<sup>53</sup>, for every dot, version vector and
+   * causal context entry and every per-replica count of a counter. A replica writing a million
+   * times a second reaches it in 285 years, so a larger counter is forged or corrupt; and bounding
+   * it far below {@link Long#MAX_VALUE} means nothing a peer sends can bring a counter near
+   * overflow and leave a replica unable to write. It is also the largest integer a JSON number (an
+   * IEEE double) holds exactly. Decoders refuse larger counters with {@link
+   * WireException.Reason#COUNTER_RANGE}; encoders refuse to write them, so a local write that would
+   * pass it fails before it is applied.
+   */
+  public static final long MAX_COUNTER = 1L << 53;
 
   private Clocks() {}
 
@@ -118,7 +130,7 @@ public final class Clocks {
   public static io.converge.replication.wire.v1.Dot toWire(Dot dot) {
     return io.converge.replication.wire.v1.Dot.newBuilder()
         .setReplica(dot.replica().name())
-        .setCounter(dot.counter())
+        .setCounter(outgoing(dot.counter(), dot.replica()))
         .build();
   }
 
@@ -128,8 +140,8 @@ public final class Clocks {
    * @param message the message
    * @return the dot
    * @throws NullPointerException if {@code message} is null
-   * @throws WireException MALFORMED if the replica id is bad or the counter is 0 or above {@link
-   *     Long#MAX_VALUE}; the message shows the value
+   * @throws WireException MALFORMED if the replica id is bad or the counter is 0; COUNTER_RANGE if
+   *     it is above {@link #MAX_COUNTER}; the message shows the value
    */
   public static Dot fromWire(io.converge.replication.wire.v1.Dot message) {
     return dot(message, "dot");
@@ -140,19 +152,45 @@ public final class Clocks {
     return new Dot(replica, counter(message.getCounter(), where, replica));
   }
 
-  /** Checks a counter read from a {@code uint64}: 1 to {@code Long.MAX_VALUE}. */
+  /** Checks a counter read from a {@code uint64}: 1 to {@link #MAX_COUNTER}. */
   private static long counter(long counter, String where, ReplicaId replica) {
-    if (counter < 1) {
+    if (counter == 0) {
       throw new WireException(
           WireException.Reason.MALFORMED,
           "bad "
               + where
               + ": counter must be in [1, "
-              + Long.MAX_VALUE
-              + "]: counter="
-              + Long.toUnsignedString(counter)
-              + ", replica="
+              + MAX_COUNTER
+              + "]: counter=0, replica="
               + Wire.quote(replica.name()));
+    }
+    if (counter < 0 || counter > MAX_COUNTER) {
+      throw new WireException(
+          WireException.Reason.COUNTER_RANGE,
+          where
+              + ": counter="
+              + Long.toUnsignedString(counter)
+              + " of replica "
+              + Wire.quote(replica.name())
+              + " is beyond MAX_COUNTER="
+              + MAX_COUNTER
+              + " (2^53): forged or corrupt");
+    }
+    return counter;
+  }
+
+  /** Refuses to encode a counter a peer would refuse (see {@link #MAX_COUNTER}). */
+  private static long outgoing(long counter, ReplicaId replica) {
+    if (counter > MAX_COUNTER) {
+      throw new WireException(
+          WireException.Reason.COUNTER_RANGE,
+          "counter="
+              + counter
+              + " of replica "
+              + Wire.quote(replica.name())
+              + " is beyond MAX_COUNTER="
+              + MAX_COUNTER
+              + " (2^53), which no peer accepts");
     }
     return counter;
   }
@@ -169,7 +207,9 @@ public final class Clocks {
         io.converge.replication.wire.v1.VersionVector.newBuilder();
     // VersionVector keeps its entries sorted by replica id: walk them in that order.
     for (int i = 0; i < vector.size(); i++) {
-      b.addEntriesBuilder().setReplica(vector.replica(i).name()).setCounter(vector.counter(i));
+      b.addEntriesBuilder()
+          .setReplica(vector.replica(i).name())
+          .setCounter(outgoing(vector.counter(i), vector.replica(i)));
     }
     return b.build();
   }
@@ -182,8 +222,9 @@ public final class Clocks {
    * @return the vector
    * @throws NullPointerException if an argument is null
    * @throws WireException OVERSIZED if it has more than {@link WireLimits#maxReplicas()} entries;
-   *     MALFORMED if a replica id is bad, a counter is 0 or above {@link Long#MAX_VALUE}, or the
-   *     entries are not sorted by replica id without duplicates. The message shows the value
+   *     COUNTER_RANGE if a counter is above {@link #MAX_COUNTER}; MALFORMED if a replica id is bad,
+   *     a counter is 0, or the entries are not sorted by replica id without duplicates. The message
+   *     shows the value
    */
   public static VersionVector fromWire(
       io.converge.replication.wire.v1.VersionVector message, WireLimits limits) {

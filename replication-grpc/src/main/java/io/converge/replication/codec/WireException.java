@@ -32,7 +32,33 @@ public final class WireException extends RuntimeException {
     /** A key arrived with another CRDT type than the one it has here. */
     TYPE_MISMATCH(Reject.Reason.TYPE_MISMATCH),
     /** The peer is not a member of this cluster, or not the replica it claims to be. */
-    UNTRUSTED_PEER(Reject.Reason.UNTRUSTED_PEER);
+    UNTRUSTED_PEER(Reject.Reason.UNTRUSTED_PEER),
+    /**
+     * A counter (a dot's, a version vector's or causal context's entry, a counter's per-replica
+     * count) beyond {@value io.converge.replication.codec.Clocks#MAX_COUNTER}, so far beyond any
+     * replica's real history that it can only be forged or corrupt (and near enough to overflow to
+     * leave a replica unable to write).
+     */
+    COUNTER_RANGE(Reject.Reason.COUNTER_RANGE),
+    /**
+     * A delta carries an event of another replica than its sender: deltas are sent only by the
+     * replica that made them, so this one is forged.
+     */
+    FORGED_EVENT(Reject.Reason.FORGED_EVENT),
+    /** The first envelope of a stream was not a handshake. */
+    NO_HANDSHAKE(Reject.Reason.NO_HANDSHAKE),
+    /** A second handshake on one connection, with another incarnation; nothing was reset. */
+    REPEATED_HANDSHAKE(Reject.Reason.REPEATED_HANDSHAKE),
+    /** A handshake with an older incarnation than one already seen from that peer. */
+    STALE_INCARNATION(Reject.Reason.STALE_INCARNATION),
+    /** A stream from a peer that, by the dialling rule, does not dial this replica. */
+    WRONG_DIALLER(Reject.Reason.WRONG_DIALLER),
+    /** A second stream from a peer that already has a live one on another connection. */
+    DUPLICATE_STREAM(Reject.Reason.DUPLICATE_STREAM),
+    /** A connection beyond the transport's bound on open connections. */
+    CONNECTION_LIMIT(Reject.Reason.CONNECTION_LIMIT),
+    /** A connection or stream that did not complete its handshake within the deadline. */
+    HANDSHAKE_TIMEOUT(Reject.Reason.HANDSHAKE_TIMEOUT);
 
     private final Reject.Reason wire;
 

@@ -1,6 +1,7 @@
 package io.converge.replication.codec;
 
 import static io.converge.replication.codec.WireAssertions.assertRefused;
+import static io.converge.replication.codec.WireException.Reason.COUNTER_RANGE;
 import static io.converge.replication.codec.WireException.Reason.MALFORMED;
 import static io.converge.replication.codec.WireException.Reason.OVERSIZED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -117,9 +118,43 @@ final class ClocksTest {
   }
 
   @Test
-  void fromWire_dotWithCounterAboveLongMax_isMalformedNamingTheUnsignedCounter() {
+  void fromWire_dotWithCounterAboveLongMax_isCounterRangeNamingTheUnsignedCounter() {
     assertRefused(
-        MALFORMED, () -> Clocks.fromWire(dot("r1", Long.MIN_VALUE)), "counter=9223372036854775808");
+        COUNTER_RANGE,
+        () -> Clocks.fromWire(dot("r1", Long.MIN_VALUE)),
+        "counter=9223372036854775808");
+  }
+
+  @Test
+  void fromWire_dotAtLongMax_isCounterRange() {
+    // Issue 13, finding 1: such a dot, once merged, made every later write of its replica throw
+    // "dot counter overflow".
+    assertRefused(
+        COUNTER_RANGE,
+        () -> Clocks.fromWire(dot("us-east", Long.MAX_VALUE)),
+        "counter=9223372036854775807",
+        "\"us-east\"",
+        "MAX_COUNTER=9007199254740992");
+  }
+
+  @Test
+  void fromWire_dotAtMaxCounter_accepted_oneMoreIsCounterRange() {
+    assertEquals(
+        Dot.of(ReplicaId.of("r1"), Clocks.MAX_COUNTER),
+        Clocks.fromWire(dot("r1", Clocks.MAX_COUNTER)));
+    assertRefused(COUNTER_RANGE, () -> Clocks.fromWire(dot("r1", Clocks.MAX_COUNTER + 1)), "r1");
+  }
+
+  @Test
+  void toWire_counterBeyondMaxCounter_refusedCounterRange() {
+    assertRefused(
+        COUNTER_RANGE,
+        () -> Clocks.toWire(Dot.of(ReplicaId.of("r1"), Clocks.MAX_COUNTER + 1)),
+        "9007199254740993");
+    assertRefused(
+        COUNTER_RANGE,
+        () -> Clocks.toWire(VersionVector.of(Map.of(ReplicaId.of("r1"), Long.MAX_VALUE))),
+        "9223372036854775807");
   }
 
   @Test
@@ -151,10 +186,10 @@ final class ClocksTest {
   }
 
   @Test
-  void fromWire_vectorWithCounterAboveLongMax_isMalformed() {
+  void fromWire_vectorWithCounterAboveLongMax_isCounterRange() {
     io.converge.replication.wire.v1.VersionVector m = vector(entry("r1", -1L));
 
-    assertRefused(MALFORMED, () -> Clocks.fromWire(m, LIMITS), "counter=18446744073709551615");
+    assertRefused(COUNTER_RANGE, () -> Clocks.fromWire(m, LIMITS), "counter=18446744073709551615");
   }
 
   @Test
@@ -241,9 +276,9 @@ final class ClocksTest {
   }
 
   @Test
-  void fromWire_contextWhoseVectorIsAtLongMax_refusesCoveredDotWithoutOverflow() {
+  void fromWire_contextWhoseVectorIsAtMaxCounter_refusesCoveredDot() {
     io.converge.replication.wire.v1.CausalContext m =
-        context(vector(entry("r1", Long.MAX_VALUE)), dot("r1", Long.MAX_VALUE));
+        context(vector(entry("r1", Clocks.MAX_COUNTER)), dot("r1", Clocks.MAX_COUNTER));
 
     assertRefused(MALFORMED, () -> Clocks.fromWire(m, LIMITS), "covered");
   }

@@ -17,8 +17,8 @@ import org.quicktheories.generators.Generate;
 
 /**
  * Generators of wire-level values: wide ranges (any valid replica id, counters up to {@link
- * Long#MAX_VALUE}, any Unicode string) mixed with small pools, so that values both collide often
- * and reach the edges of the encoding.
+ * Clocks#MAX_COUNTER}, any Unicode string) mixed with small pools, so that values both collide
+ * often and reach the edges of the encoding.
  */
 final class WireGenerators {
 
@@ -42,9 +42,9 @@ final class WireGenerators {
     return Generators.replicas(4).mix(any, 30);
   }
 
-  /** Counters from 1: mostly small, sometimes anything up to {@link Long#MAX_VALUE}. */
+  /** Counters from 1: mostly small, sometimes anything up to {@link Clocks#MAX_COUNTER}. */
   static Gen<Long> counters() {
-    return Generate.longRange(1, 5).mix(Generate.longRange(1, Long.MAX_VALUE), 30);
+    return Generate.longRange(1, 5).mix(Generate.longRange(1, Clocks.MAX_COUNTER), 30);
   }
 
   static Gen<HlcTimestamp> timestamps() {
