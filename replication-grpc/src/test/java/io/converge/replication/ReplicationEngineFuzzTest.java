@@ -201,7 +201,8 @@ final class ReplicationEngineFuzzTest {
               declared,
               Map.of(),
               new SimpleMeterRegistry(),
-              null);
+              null,
+              ClockSkewPolicy.FENCE);
       engine.start();
       engine.onPeerUp(PEER);
       // Some state of its own (and deltas in its log, for Acks to act on).
