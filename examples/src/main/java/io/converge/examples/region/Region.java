@@ -9,6 +9,8 @@ import io.converge.examples.cart.CartException;
 import io.converge.examples.cart.CartView;
 import io.converge.examples.cart.Carts;
 import io.converge.replication.CausalToken;
+import io.converge.replication.ClockHealth;
+import io.converge.replication.ClockSkewException;
 import io.converge.replication.Consistency;
 import io.converge.replication.Key;
 import io.converge.replication.PeerStatus;
@@ -81,9 +83,14 @@ public final class Region implements AutoCloseable {
     GrpcTransport.Builder grpc =
         GrpcTransport.builder()
             .listen("127.0.0.1", config.grpcPort())
-            // Loopback demo: every region is on this machine. Across machines, use tls(...).
-            .plaintext()
             .reconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(1));
+    RegionCertificates.TlsFiles tls = config.tls();
+    if (tls == null) {
+      // Checked by RegionConfig: every peer is on this machine.
+      grpc.plaintext();
+    } else {
+      grpc.tls(tls.certificate(), tls.privateKey(), tls.trustedCa());
+    }
     config.peers().forEach(grpc::peer);
     this.transport = grpc.build();
     this.healthKey = healthKey(config.name());
@@ -165,6 +172,19 @@ public final class Region implements AutoCloseable {
           send(ctx, 504, body);
         });
     c.routes.exception(ReadTimeoutException.class, (e, ctx) -> error(ctx, 504, e.getMessage()));
+    c.routes.exception(
+        ClockSkewException.class,
+        (e, ctx) -> {
+          // 503: nothing was applied, so the router may send the request to another region.
+          ObjectNode body =
+              errorBody(
+                  "this region refuses writes while its clock is fenced; nothing was written, send"
+                      + " the request to another region: "
+                      + e.getMessage());
+          body.put("applied", false);
+          body.set("clock", fenceBody(e.health()));
+          send(ctx, 503, body);
+        });
     c.routes.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
     c.routes.exception(
         Exception.class,
@@ -249,18 +269,21 @@ public final class Region implements AutoCloseable {
   // ---- health, stats, admin ----
 
   /**
-   * Healthy when the replica itself works: a write to this region's health key commits to its store
-   * within {@link #HEALTH_TIMEOUT}. Peers being unreachable does not make a region unhealthy (it
-   * keeps serving its users through a partition); the answer lists them.
+   * Healthy when the replica itself works: its clock is not fenced (it agrees, within the maximum
+   * offset, with a majority of the regions) and a write to this region's health key commits to its
+   * store within {@link #HEALTH_TIMEOUT}. Peers being unreachable does not make a region unhealthy
+   * (it keeps serving its users through a partition); the answer lists them.
    */
   private void health(Context ctx) {
     ObjectNode body = json.createObjectNode();
     body.put("region", config.name());
-    String problem = checkReplica();
+    ClockHealth clockHealth = replica.clockHealth();
+    String problem = clockHealth.fenced() ? clockHealth.reason() : checkReplica();
     body.put("status", problem == null ? "UP" : "DOWN");
     if (problem != null) {
       body.put("reason", problem);
     }
+    body.set("clock", fenceBody(replica.clockHealth()));
     body.set("peers", peersBody());
     send(ctx, problem == null ? 200 : 503, body);
   }
@@ -293,8 +316,26 @@ public final class Region implements AutoCloseable {
       Thread.currentThread().interrupt();
       return "interrupted";
     } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof ClockSkewException fenced) {
+        // Fenced between the clock-health read and the write.
+        return fenced.health().reason();
+      }
       return "a write to the replica failed: " + e.getCause();
     }
+  }
+
+  /** The clock fence: whether this region's clock disagrees with a majority of the regions. */
+  private ObjectNode fenceBody(ClockHealth health) {
+    ObjectNode body = json.createObjectNode();
+    body.put("fenced", health.fenced());
+    body.put("refusesWrites", health.refusesWrites());
+    var disagreeing = body.putArray("disagreeing");
+    health.disagreeing().stream().map(Object::toString).sorted().forEach(disagreeing::add);
+    body.put("peers", health.peers());
+    if (health.fenced()) {
+      body.put("reason", health.reason());
+    }
+    return body;
   }
 
   private ObjectNode peersBody() {
@@ -318,6 +359,8 @@ public final class Region implements AutoCloseable {
     body.put("fullStatesSent", stats.fullStatesSent());
     body.put("fullStatesReceived", stats.fullStatesReceived());
     body.put("digestRounds", stats.digestRounds());
+    body.put("oversizedDeltas", stats.oversizedDeltas());
+    // Every reason the library knows, zero or more: a reason added to the library shows up here.
     ObjectNode rejected = body.putObject("rejected");
     ObjectNode rejectsReceived = body.putObject("rejectsReceived");
     for (WireException.Reason reason : WireException.Reason.values()) {
@@ -328,6 +371,7 @@ public final class Region implements AutoCloseable {
     clockBody.put("skewMillis", clock.skew().toMillis());
     clockBody.put("maxOffsetMillis", replica.clock().maxOffset().toMillis());
     clockBody.put("hlc", replica.clock().current().toString());
+    clockBody.set("fence", fenceBody(replica.clockHealth()));
     body.set("peers", peersBody());
     send(ctx, 200, body);
   }
