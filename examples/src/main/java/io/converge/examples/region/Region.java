@@ -31,7 +31,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One region of the cart example: a durable {@link Replica} replicating over gRPC to the other
@@ -73,7 +72,6 @@ public final class Region implements AutoCloseable {
   private final Carts carts;
   private final Key<LWWRegister<Long>> healthKey;
   private final ExecutorService healthChecker;
-  private final AtomicReference<Future<?>> runningCheck = new AtomicReference<>();
   private final ObjectMapper json = new ObjectMapper();
   private final Javalin http;
 
@@ -288,30 +286,49 @@ public final class Region implements AutoCloseable {
     send(ctx, problem == null ? 200 : 503, body);
   }
 
-  private String checkReplica() {
-    Future<?> previous = runningCheck.get();
-    if (previous != null && !previous.isDone()) {
-      return "the previous health check has not finished: the replica is stuck";
+  /** The health check's write in flight, and when it started. */
+  private record Check(Future<?> result, long startNanos) {}
+
+  /** Guarded by {@code this}: the latest health check's write. */
+  private Check lastCheck;
+
+  /**
+   * The health check's write to run or join: one at a time, so that concurrent {@code /health}
+   * requests (the router's, an operator's) share one write instead of reporting each other stuck.
+   */
+  private synchronized Check currentCheck() {
+    if (lastCheck == null || lastCheck.result().isDone()) {
+      lastCheck =
+          new Check(
+              healthChecker.submit(
+                  () ->
+                      replica.write(
+                          healthKey,
+                          r -> r.set(clock.currentTimeMillis(), replica.clock(), replica.self()),
+                          Consistency.LOCAL,
+                          HEALTH_TIMEOUT)),
+              System.nanoTime());
     }
-    Future<?> check;
+    return lastCheck;
+  }
+
+  private String checkReplica() {
+    Check check;
     try {
-      check =
-          healthChecker.submit(
-              () ->
-                  replica.write(
-                      healthKey,
-                      r -> r.set(clock.currentTimeMillis(), replica.clock(), replica.self()),
-                      Consistency.LOCAL,
-                      HEALTH_TIMEOUT));
+      check = currentCheck();
     } catch (java.util.concurrent.RejectedExecutionException e) {
       return "the region is shutting down";
     }
-    runningCheck.set(check);
+    long leftNanos = HEALTH_TIMEOUT.toNanos() - (System.nanoTime() - check.startNanos());
     try {
-      check.get(HEALTH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      check.result().get(Math.max(0, leftNanos), TimeUnit.NANOSECONDS);
       return null;
     } catch (TimeoutException e) {
-      return "a write to the replica did not commit within " + HEALTH_TIMEOUT;
+      return "a write to the replica did not commit within "
+          + HEALTH_TIMEOUT
+          + " (it started "
+          + (System.nanoTime() - check.startNanos()) / 1_000_000
+          + " ms ago)";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "interrupted";

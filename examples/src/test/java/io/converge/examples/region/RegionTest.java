@@ -11,8 +11,12 @@ import io.converge.replication.Consistency;
 import io.converge.replication.codec.WireException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -207,6 +211,23 @@ class RegionTest {
                       null));
       assertTrue(e.getMessage().contains("eu-west is at " + address), e::getMessage);
       assertTrue(e.getMessage().contains("--tls-cert"), e::getMessage);
+    }
+  }
+
+  @Test
+  void health_concurrentRequests_shareOneWrite_noneReportsTheOthersAsStuck() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<Answer>> answers = new ArrayList<>();
+      for (int i = 0; i < 32; i++) {
+        answers.add(pool.submit(() -> call("GET", "/health", null)));
+      }
+      for (Future<Answer> answer : answers) {
+        Answer health = answer.get();
+        assertEquals(200, health.status(), health.body()::toString);
+      }
+    } finally {
+      pool.shutdownNow();
     }
   }
 
