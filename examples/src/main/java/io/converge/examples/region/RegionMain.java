@@ -164,21 +164,26 @@ public final class RegionMain implements java.util.concurrent.Callable<Integer> 
       }
       peerMap.put(peer.substring(0, eq), peer.substring(eq + 1));
     }
-    RegionConfig config =
-        new RegionConfig(
-            name,
-            httpPort,
-            grpcPort,
-            dataDirectory,
-            peerMap,
-            consistency,
-            writeTimeout,
-            readTimeout,
-            maxClockOffset,
-            clockSkew,
-            antiEntropy,
-            admin,
-            tls());
+    RegionConfig config;
+    try {
+      config =
+          new RegionConfig(
+              name,
+              httpPort,
+              grpcPort,
+              dataDirectory,
+              peerMap,
+              consistency,
+              writeTimeout,
+              readTimeout,
+              maxClockOffset,
+              clockSkew,
+              antiEntropy,
+              admin,
+              tls());
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+    }
     Region region = Region.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
