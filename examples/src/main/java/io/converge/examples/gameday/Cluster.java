@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -20,7 +21,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -127,11 +131,39 @@ final class Cluster implements AutoCloseable {
     return a.compareTo(b) < 0 ? a + "~" + b : b + "~" + a;
   }
 
+  /** Below the kernel's ephemeral range (Linux: 32768-60999 by default). */
+  private static final int PORT_FLOOR = 20_000;
+
+  private static final int PORT_CEILING = 32_000;
+
+  /**
+   * A port a region can bind a moment later, and again after a restart. It is chosen below the
+   * ephemeral range on purpose: a port the kernel hands out for port 0 is also one it hands out as
+   * the source port of any outgoing connection (this process's HTTP clients, the proxies' dials,
+   * other builds on the machine), so one could take it before the region binds it ("Address already
+   * in use", seen on a loaded machine). Ports here are only ever taken by a listener that asks for
+   * them by number; a port that is bound now is skipped.
+   */
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
+    Random random = new Random();
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int port = PORT_FLOOR + random.nextInt(PORT_CEILING - PORT_FLOOR);
+      try (ServerSocket socket = new ServerSocket()) {
+        socket.setReuseAddress(false);
+        socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+        if (TAKEN.add(port)) {
+          return port;
+        }
+      } catch (IOException bound) {
+        // in use: try another
+      }
     }
+    throw new IOException(
+        "no free port in " + PORT_FLOOR + ".." + PORT_CEILING + " after 200 attempts");
   }
+
+  /** Ports this process handed out, so that two regions never get the same one. */
+  private static final Set<Integer> TAKEN = ConcurrentHashMap.newKeySet();
 
   private void launch(Node node) throws IOException {
     Files.createDirectories(node.data);
