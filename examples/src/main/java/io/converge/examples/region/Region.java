@@ -34,8 +34,13 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One region of the cart example: a durable {@link Replica} replicating over gRPC to the other
- * regions, and the cart HTTP JSON API on top of it (Javalin). See {@code examples/README.md} for
- * the API.
+ * regions (mutual TLS with {@link RegionConfig#tls()}, plaintext on one machine otherwise), and the
+ * cart HTTP JSON API on top of it (Javalin). See {@code examples/README.md} for the API.
+ *
+ * <p>A region whose clock disagrees beyond the maximum offset with a majority of the regions is
+ * fenced by its replica ({@link Replica#clockHealth()}): {@code /health} answers 503 with the
+ * reason, and cart writes, which the replica refuses with a {@link ClockSkewException}, answer 503
+ * (nothing applied, so a router may send them to another region).
  *
  * <p>Requests choose their write consistency with the {@value #CONSISTENCY_HEADER} header ({@code
  * LOCAL}, {@code QUORUM} or {@code ALL}; the region's default otherwise). Every write answers with
