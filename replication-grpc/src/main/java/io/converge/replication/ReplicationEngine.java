@@ -100,9 +100,13 @@ import java.util.function.UnaryOperator;
  *       gap); the wait doubles after each such resend (up to {@code MAX_STALL_TICKS} intervals), so
  *       a round trip longer than the interval is learned rather than answered with duplicates
  *       forever. A peer whose connection comes up (after the {@code Handshake}) is sent everything
- *       from {@code acked + 1} too. A handshake carries the replica's incarnation (chosen at
- *       start); a peer whose incarnation changed restarted with no state, so the receiver expects
- *       its sequence 1 again and the sender resends it everything it still holds.
+ *       from {@code acked + 1} too. A handshake carries the replica's incarnation (its clock at
+ *       start); a peer whose incarnation grew restarted with no state, so the receiver expects its
+ *       sequence 1 again and the sender resends it everything it still holds. A handshake is
+ *       accepted once per connection (an identical repeat is ignored, one with another incarnation
+ *       refused with {@code REPEATED_HANDSHAKE}), and an incarnation older than one already seen is
+ *       refused ({@code STALE_INCARNATION}, the connection closed): in neither case is anything
+ *       reset, so no hello can stall a healthy session.
  *   <li><b>Bounded log.</b> Entries acknowledged by every peer this replica has seen are dropped.
  *       The log holds at most {@code maxLogEntries}; beyond that the oldest entries are dropped
  *       even if a lagging (partitioned, slow) peer has not acknowledged them. Such a peer is then
@@ -1253,6 +1257,7 @@ final class ReplicationEngine implements Transport.Listener {
       }
       Peer peer = peer(id);
       peer.connected = true;
+      peer.handshake = null;
       peer.sent = peer.acked;
       peer.ackedAtLastTick = peer.acked;
       peer.ticksWithoutProgress = 0;
@@ -1276,6 +1281,7 @@ final class ReplicationEngine implements Transport.Listener {
       Peer peer = peers.get(id);
       if (peer != null) {
         peer.connected = false;
+        peer.handshake = null;
         peer.sent = peer.acked;
         peer.session = null;
         peer.assemblies.clear();
@@ -1331,7 +1337,14 @@ final class ReplicationEngine implements Transport.Listener {
   static boolean closesConnection(WireException.Reason reason) {
     return switch (reason) {
       case MALFORMED, OVERSIZED, UNKNOWN_VERSION, UNTRUSTED_PEER -> true;
-      case CLOCK_OFFSET, TYPE_MISMATCH, COUNTER_RANGE, FORGED_EVENT -> false;
+      case CLOCK_OFFSET, TYPE_MISMATCH, COUNTER_RANGE, FORGED_EVENT, REPEATED_HANDSHAKE -> false;
+      case NO_HANDSHAKE,
+          STALE_INCARNATION,
+          WRONG_DIALLER,
+          DUPLICATE_STREAM,
+          CONNECTION_LIMIT,
+          HANDSHAKE_TIMEOUT ->
+          true;
     };
   }
 
@@ -1346,8 +1359,31 @@ final class ReplicationEngine implements Transport.Listener {
   static boolean refusesOneDelta(WireException.Reason reason) {
     return switch (reason) {
       case TYPE_MISMATCH, CLOCK_OFFSET, COUNTER_RANGE, FORGED_EVENT -> true;
-      case MALFORMED, OVERSIZED, UNKNOWN_VERSION, UNTRUSTED_PEER -> false;
+      case MALFORMED,
+          OVERSIZED,
+          UNKNOWN_VERSION,
+          UNTRUSTED_PEER,
+          NO_HANDSHAKE,
+          REPEATED_HANDSHAKE,
+          STALE_INCARNATION,
+          WRONG_DIALLER,
+          DUPLICATE_STREAM,
+          CONNECTION_LIMIT,
+          HANDSHAKE_TIMEOUT ->
+          false;
     };
+  }
+
+  @Override
+  public void onConnectionRefused(Reject.Reason reason, String detail) {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      WireException.Reason r = WireException.Reason.fromWire(reason);
+      rejected.merge(r, 1L, Long::sum);
+      meters.rejectedReceived(r);
+    }
   }
 
   @Override
@@ -1382,7 +1418,7 @@ final class ReplicationEngine implements Transport.Listener {
     fence.acceptedTheirs(peer.id);
     peer.lastContact = received.physical();
     switch (message.getBodyCase()) {
-      case HANDSHAKE -> onHandshake(peer, message.getHandshake(), fx);
+      case HANDSHAKE -> onHandshake(peer, message.getHandshake(), sentAt, fx);
       case DELTAS -> onDeltas(peer, message.getDeltas(), received.physical(), fx);
       case ACK -> {
         fence.theyAcceptedOurs(peer.id);
@@ -1418,7 +1454,13 @@ final class ReplicationEngine implements Transport.Listener {
     }
   }
 
-  private void onHandshake(Peer peer, Handshake handshake, Effects fx) {
+  /**
+   * Accepts a handshake once per connection, and an incarnation only if it is not older than one
+   * seen before (see {@code Replication.Exchange} in {@code replication.proto}): nothing a peer
+   * sends after its handshake, and no handshake of an impostor or of a stale process, can reset a
+   * healthy session. A newer incarnation means the peer restarted without its state.
+   */
+  private void onHandshake(Peer peer, Handshake handshake, HlcTimestamp sentAt, Effects fx) {
     if (handshake.getMinProtocolVersion() > PROTOCOL_VERSION
         || handshake.getMaxProtocolVersion() < PROTOCOL_VERSION) {
       throw new WireException(
@@ -1428,7 +1470,38 @@ final class ReplicationEngine implements Transport.Listener {
               + ".."
               + handshake.getMaxProtocolVersion());
     }
-    if (peer.incarnation != null && peer.incarnation != handshake.getIncarnation()) {
+    long incarnation = handshake.getIncarnation();
+    if (peer.handshake != null) {
+      if (peer.handshake == incarnation) {
+        return; // a duplicate of this connection's handshake: nothing new
+      }
+      throw new WireException(
+          WireException.Reason.REPEATED_HANDSHAKE,
+          "second handshake on one connection: incarnation "
+              + Long.toUnsignedString(incarnation)
+              + " after "
+              + Long.toUnsignedString(peer.handshake));
+    }
+    if (Long.compareUnsigned(incarnation, sentAt.packed()) > 0) {
+      throw new WireException(
+          WireException.Reason.MALFORMED,
+          "incarnation "
+              + Long.toUnsignedString(incarnation)
+              + " is after the envelope's sent_at "
+              + sentAt.packed());
+    }
+    if (peer.incarnation != null && Long.compareUnsigned(incarnation, peer.incarnation) < 0) {
+      throw new WireException(
+          WireException.Reason.STALE_INCARNATION,
+          "incarnation "
+              + Long.toUnsignedString(incarnation)
+              + " is older than "
+              + Long.toUnsignedString(peer.incarnation)
+              + ", already seen from "
+              + peer.id);
+    }
+    peer.handshake = incarnation;
+    if (peer.incarnation != null && peer.incarnation != incarnation) {
       // The peer restarted without its state: its sequence restarts, and it needs all we hold.
       peer.expected = 1;
       peer.acked = 0;
@@ -1436,7 +1509,7 @@ final class ReplicationEngine implements Transport.Listener {
       peer.assemblies.clear();
       sendMore(peer, fx);
     }
-    peer.incarnation = handshake.getIncarnation();
+    peer.incarnation = incarnation;
   }
 
   /**
@@ -1851,6 +1924,10 @@ final class ReplicationEngine implements Transport.Listener {
     boolean connected;
     Long lastContact;
     Long incarnation;
+
+    /** The incarnation of the handshake accepted on the current connection; null before it. */
+    Long handshake;
+
     long acked;
     long sent;
     long expected = 1;

@@ -44,7 +44,21 @@ public final class WireException extends RuntimeException {
      * A delta carries an event of another replica than its sender: deltas are sent only by the
      * replica that made them, so this one is forged.
      */
-    FORGED_EVENT(Reject.Reason.FORGED_EVENT);
+    FORGED_EVENT(Reject.Reason.FORGED_EVENT),
+    /** The first envelope of a stream was not a handshake. */
+    NO_HANDSHAKE(Reject.Reason.NO_HANDSHAKE),
+    /** A second handshake on one connection, with another incarnation; nothing was reset. */
+    REPEATED_HANDSHAKE(Reject.Reason.REPEATED_HANDSHAKE),
+    /** A handshake with an older incarnation than one already seen from that peer. */
+    STALE_INCARNATION(Reject.Reason.STALE_INCARNATION),
+    /** A stream from a peer that, by the dialling rule, does not dial this replica. */
+    WRONG_DIALLER(Reject.Reason.WRONG_DIALLER),
+    /** A second stream from a peer that already has a live one on another connection. */
+    DUPLICATE_STREAM(Reject.Reason.DUPLICATE_STREAM),
+    /** A connection beyond the transport's bound on open connections. */
+    CONNECTION_LIMIT(Reject.Reason.CONNECTION_LIMIT),
+    /** A connection or stream that did not complete its handshake within the deadline. */
+    HANDSHAKE_TIMEOUT(Reject.Reason.HANDSHAKE_TIMEOUT);
 
     private final Reject.Reason wire;
 

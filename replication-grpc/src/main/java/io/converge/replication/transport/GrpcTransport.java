@@ -31,6 +31,10 @@ import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.CallStreamObserver;
@@ -45,7 +49,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,9 +115,38 @@ import javax.net.ssl.SSLSession;
  * {@link Envelope} with only its {@code sender} set) that the dialler checks and never passes to
  * the engine. A peer is up on the server when it accepts the stream and on the dialler when the
  * hello arrives; it is down when the stream fails or ends. A dialler retries a failed or lost
- * stream with exponential backoff and full jitter, forever, so peers may start in any order. A new
- * stream from a peer replaces that peer's old one (a restarted peer whose old connection is not yet
- * known to be dead).
+ * stream with exponential backoff and full jitter, forever, so peers may start in any order.
+ *
+ * <h2>Session rules</h2>
+ *
+ * Refused, counted (through {@link Listener#onConnectionRefused} or {@link Listener#onRefused}) and
+ * answered with a status, without touching the peer's live session:
+ *
+ * <ul>
+ *   <li>a stream from a peer that does not dial this replica by the rule above ({@code
+ *       WRONG_DIALLER}, {@code PERMISSION_DENIED});
+ *   <li>a second stream from a peer whose stream is live, over another connection ({@code
+ *       DUPLICATE_STREAM}, {@code ALREADY_EXISTS}). Over the same connection it replaces the live
+ *       one: the dialler gave that up (its cancellation can be processed after the new stream
+ *       arrives). A restarted dialler's new connection is accepted once the old one is known dead:
+ *       at once when the peer's operating system closed it, within the keepalive time and timeout
+ *       when the peer's host vanished; the dialler retries until then;
+ *   <li>a stream whose first envelope (after the hello) is not a {@code Handshake} ({@code
+ *       NO_HANDSHAKE}, {@code INVALID_ARGUMENT}), or that sends none within the handshake timeout
+ *       ({@code HANDSHAKE_TIMEOUT}, {@code DEADLINE_EXCEEDED}); both sides apply this. {@link
+ *       #send} accordingly sends nothing but a handshake first on each stream (it returns {@code
+ *       false}).
+ * </ul>
+ *
+ * The engine adds the rules on the handshake's content (one per connection; incarnations only
+ * grow).
+ *
+ * <h2>Plaintext</h2>
+ *
+ * {@link Builder#plaintext()} authenticates nobody: a caller is whoever it names in the header. It
+ * is therefore confined to one host: the server listens on loopback and peers are dialled on
+ * loopback, or the transport refuses to build or start, naming the address. {@link
+ * Builder#plaintextInsecureAllowRemote()} lifts that, insecurely.
  *
  * <h2>Limits</h2>
  *
@@ -119,6 +155,18 @@ import javax.net.ssl.SSLSession;
  * that stream) and refuses when the peer's bounded outbound buffer is full. Writes respect gRPC
  * flow control: a slow peer fills its buffer, not this replica's heap. Keepalive pings detect dead
  * connections; a dialled stream that gets no hello within the handshake timeout is cancelled.
+ *
+ * <p>The server bounds what anyone who can reach its port may hold: at most {@link
+ * Builder#maxConnections} connections (one beyond is closed before a byte is read: {@code
+ * CONNECTION_LIMIT}); a connection must finish its TLS and HTTP/2 handshake within the handshake
+ * timeout ({@code HANDSHAKE_TIMEOUT}: a socket that sends nothing is closed then); at most {@link
+ * Builder#maxStreamsPerConnection} streams per connection (HTTP/2 {@code
+ * SETTINGS_MAX_CONCURRENT_STREAMS}); a connection without streams is closed after {@link
+ * Builder#maxConnectionIdle}, any connection after {@link Builder#maxConnectionAge} plus its grace
+ * (the peer reconnects and re-authenticates); and a client that pings more often than every
+ * min(keepalive time, 10 s) is sent {@code GOAWAY ENHANCE_YOUR_CALM} and closed (gRPC's keepalive
+ * enforcement). The server's connections run on this transport's own Netty event loops (one
+ * acceptor thread, max(2, cores) I/O threads).
  *
  * <h2>Health</h2>
  *
@@ -142,6 +190,7 @@ public final class GrpcTransport implements Transport {
   static final Metadata.Key<String> REPLICA_KEY =
       Metadata.Key.of(REPLICA_HEADER, Metadata.ASCII_STRING_MARSHALLER);
   private static final Context.Key<ReplicaId> CALLER = Context.key("converge-caller");
+  private static final Context.Key<SocketAddress> REMOTE = Context.key("converge-remote");
 
   private final String host;
   private final int port;
@@ -154,6 +203,12 @@ public final class GrpcTransport implements Transport {
   private final Duration handshakeTimeout;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
+  private final boolean plaintextRemote;
+  private final int maxConnections;
+  private final int maxStreamsPerConnection;
+  private final Duration maxConnectionIdle;
+  private final Duration maxConnectionAge;
+  private final Duration maxConnectionAgeGrace;
 
   private final Object lifecycle = new Object();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -165,9 +220,14 @@ public final class GrpcTransport implements Transport {
   private Server server;
   private ExecutorService pool;
   private ScheduledExecutorService timer;
+  private EventLoopGroup boss;
+  private EventLoopGroup workers;
+
+  /** Refusals that belong to no peer session, reported in order. */
+  private final SerialExecutor refusalEvents = new SerialExecutor(() -> pool);
 
   private GrpcTransport(Builder b) {
-    this.host = b.host;
+    this.host = b.listenHost();
     this.port = b.port;
     this.peerAddresses = new LinkedHashMap<>(b.peers);
     this.tls = b.tls;
@@ -178,6 +238,12 @@ public final class GrpcTransport implements Transport {
     this.handshakeTimeout = b.handshakeTimeout;
     this.initialBackoff = b.initialBackoff;
     this.maxBackoff = b.maxBackoff;
+    this.plaintextRemote = b.plaintextRemote;
+    this.maxConnections = b.maxConnections;
+    this.maxStreamsPerConnection = b.maxStreamsPerConnection;
+    this.maxConnectionIdle = b.maxConnectionIdle;
+    this.maxConnectionAge = b.maxConnectionAge;
+    this.maxConnectionAgeGrace = b.maxConnectionAgeGrace;
   }
 
   /**
@@ -206,6 +272,15 @@ public final class GrpcTransport implements Transport {
               "peer " + e.getKey() + " has a greater id than " + self + ": give its address");
         }
       }
+      if (tls == null && !plaintextRemote) {
+        requireLoopback(host, "listen address " + host);
+        for (Map.Entry<ReplicaId, String> e : peerAddresses.entrySet()) {
+          if (dials(self, e.getKey())) {
+            requireLoopback(
+                hostOf(e.getValue()), "address " + e.getValue() + " of peer " + e.getKey());
+          }
+        }
+      }
       this.self = self;
       this.listener = listener;
       this.pool =
@@ -217,8 +292,28 @@ public final class GrpcTransport implements Transport {
       for (ReplicaId peer : peerAddresses.keySet()) {
         links.put(peer, new PeerLink(peer));
       }
+      ConnectionGate gate = new ConnectionGate(maxConnections, handshakeTimeout, this::refused);
+      boss =
+          new MultiThreadIoEventLoopGroup(
+              1,
+              new DefaultThreadFactory("converge-grpc-" + self + "-accept", true),
+              NioIoHandler.newFactory());
+      workers =
+          new MultiThreadIoEventLoopGroup(
+              Math.max(2, Runtime.getRuntime().availableProcessors()),
+              new DefaultThreadFactory("converge-grpc-" + self + "-io", true),
+              NioIoHandler.newFactory());
       NettyServerBuilder sb =
           NettyServerBuilder.forAddress(new InetSocketAddress(host, port), serverCredentials())
+              .channelFactory(gate.channelFactory())
+              .bossEventLoopGroup(boss)
+              .workerEventLoopGroup(workers)
+              .addTransportFilter(gate.filter())
+              .handshakeTimeout(handshakeTimeout.toNanos(), TimeUnit.NANOSECONDS)
+              .maxConcurrentCallsPerConnection(maxStreamsPerConnection)
+              .maxConnectionIdle(maxConnectionIdle.toNanos(), TimeUnit.NANOSECONDS)
+              .maxConnectionAge(maxConnectionAge.toNanos(), TimeUnit.NANOSECONDS)
+              .maxConnectionAgeGrace(maxConnectionAgeGrace.toNanos(), TimeUnit.NANOSECONDS)
               .maxInboundMessageSize(hardInboundLimit())
               .keepAliveTime(keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
               .keepAliveTimeout(keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS)
@@ -233,6 +328,8 @@ public final class GrpcTransport implements Transport {
       } catch (IOException e) {
         pool.shutdownNow();
         timer.shutdownNow();
+        boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
         throw new UncheckedIOException("cannot listen on " + host + ":" + port, e);
       }
       health.setStatus("", ServingStatus.SERVING);
@@ -263,11 +360,16 @@ public final class GrpcTransport implements Transport {
    * @throws IllegalStateException if the transport is not started
    */
   public int port() {
+    return boundAddress().getPort();
+  }
+
+  /** The address the server is bound to. */
+  InetSocketAddress boundAddress() {
     synchronized (lifecycle) {
       if (server == null) {
         throw new IllegalStateException("not started");
       }
-      return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+      return (InetSocketAddress) server.getListenSockets().get(0);
     }
   }
 
@@ -317,16 +419,20 @@ public final class GrpcTransport implements Transport {
 
   /**
    * The gRPC status with which a stream ends when one side refuses what the other sent: {@code
-   * RESOURCE_EXHAUSTED} for {@code OVERSIZED}, {@code FAILED_PRECONDITION} for {@code
-   * UNKNOWN_VERSION}, {@code PERMISSION_DENIED} for {@code UNTRUSTED_PEER}, {@code
+   * RESOURCE_EXHAUSTED} for {@code OVERSIZED} and {@code CONNECTION_LIMIT}, {@code
+   * FAILED_PRECONDITION} for {@code UNKNOWN_VERSION} and {@code STALE_INCARNATION}, {@code
+   * PERMISSION_DENIED} for {@code UNTRUSTED_PEER} and {@code WRONG_DIALLER}, {@code ALREADY_EXISTS}
+   * for {@code DUPLICATE_STREAM}, {@code DEADLINE_EXCEEDED} for {@code HANDSHAKE_TIMEOUT}, {@code
    * INVALID_ARGUMENT} otherwise; the description is {@code reason + ": " + detail}.
    */
   static Status statusOf(Reject.Reason reason, String detail) {
     Status status =
         switch (reason) {
-          case OVERSIZED -> Status.RESOURCE_EXHAUSTED;
-          case UNKNOWN_VERSION -> Status.FAILED_PRECONDITION;
-          case UNTRUSTED_PEER -> Status.PERMISSION_DENIED;
+          case OVERSIZED, CONNECTION_LIMIT -> Status.RESOURCE_EXHAUSTED;
+          case UNKNOWN_VERSION, STALE_INCARNATION -> Status.FAILED_PRECONDITION;
+          case UNTRUSTED_PEER, WRONG_DIALLER -> Status.PERMISSION_DENIED;
+          case DUPLICATE_STREAM -> Status.ALREADY_EXISTS;
+          case HANDSHAKE_TIMEOUT -> Status.DEADLINE_EXCEEDED;
           default -> Status.INVALID_ARGUMENT;
         };
     return status.withDescription(reason + ": " + detail);
@@ -335,6 +441,7 @@ public final class GrpcTransport implements Transport {
   /** Whether a stream that ended with {@code code} was ended for a protocol violation. */
   private static boolean isRefusal(Status.Code code) {
     return code == Status.Code.INVALID_ARGUMENT
+        || code == Status.Code.ALREADY_EXISTS
         || code == Status.Code.RESOURCE_EXHAUSTED
         || code == Status.Code.FAILED_PRECONDITION
         || code == Status.Code.PERMISSION_DENIED;
@@ -437,8 +544,76 @@ public final class GrpcTransport implements Transport {
       if (timer != null) {
         timer.shutdownNow();
         pool.shutdown();
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       }
     }
+  }
+
+  /** Reports a refusal that belongs to no peer session (see {@link ConnectionGate}). */
+  private void refused(Reject.Reason reason, String detail) {
+    refusalEvents.execute(
+        () -> {
+          if (!closed.get()) {
+            listener.onConnectionRefused(reason, detail);
+          }
+        });
+  }
+
+  /** Refuses a call before it becomes a stream: closes it with a status and reports it. */
+  private <Q> ServerCall.Listener<Q> refuseCall(
+      ServerCall<?, ?> call, Reject.Reason reason, String detail, Status status) {
+    refused(reason, detail);
+    call.close(status, new Metadata());
+    return new ServerCall.Listener<>() {};
+  }
+
+  /**
+   * Fails unless {@code host} resolves to loopback addresses only: plaintext is for one host.
+   *
+   * @throws IllegalStateException naming {@code what} otherwise
+   */
+  private static void requireLoopback(String host, String what) {
+    String problem = loopbackProblem(host);
+    if (problem != null) {
+      throw new IllegalStateException(
+          "plaintext() is for one host, but the "
+              + what
+              + " "
+              + problem
+              + ": use tls(...), or plaintextInsecureAllowRemote() to let anyone who can reach"
+              + " it claim to be a peer");
+    }
+  }
+
+  /** Why {@code host} is not loopback, or null if it is; resolves names (I/O). */
+  private static String loopbackProblem(String host) {
+    try {
+      for (InetAddress a : InetAddress.getAllByName(host)) {
+        if (!a.isLoopbackAddress()) {
+          return "is not loopback (" + a.getHostAddress() + ")";
+        }
+      }
+      return null;
+    } catch (UnknownHostException e) {
+      return "does not resolve: " + e.getMessage();
+    }
+  }
+
+  /** The host of a channel target: {@code host:port}, {@code [v6]:port} or {@code dns:///...}. */
+  static String hostOf(String target) {
+    String t = target;
+    int scheme = t.indexOf("://");
+    if (scheme >= 0) {
+      t = t.substring(scheme + 3);
+      t = t.substring(t.indexOf('/') + 1);
+    }
+    if (t.startsWith("[")) {
+      int end = t.indexOf(']');
+      return end > 0 ? t.substring(1, end) : t;
+    }
+    int colon = t.lastIndexOf(':');
+    return colon > 0 ? t.substring(0, colon) : t;
   }
 
   @Override
@@ -536,23 +711,46 @@ public final class GrpcTransport implements Transport {
           caller = null;
         }
       }
+      SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
       if (caller == null || !links.containsKey(caller)) {
-        call.close(
-            Status.PERMISSION_DENIED.withDescription("not a configured peer: " + claimed),
-            new Metadata());
-        return new ServerCall.Listener<>() {};
+        String detail = "not a configured peer: " + claimed + " from " + remote;
+        return refuseCall(
+            call,
+            Reject.Reason.UNTRUSTED_PEER,
+            detail,
+            Status.PERMISSION_DENIED.withDescription("not a configured peer: " + claimed));
       }
       if (tls != null
           && !peerCertificateNames(
               call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION), caller)) {
-        call.close(
-            Status.PERMISSION_DENIED.withDescription(
-                "client certificate does not name replica " + claimed),
-            new Metadata());
-        return new ServerCall.Listener<>() {};
+        String detail = "client certificate does not name replica " + claimed;
+        return refuseCall(
+            call,
+            Reject.Reason.UNTRUSTED_PEER,
+            detail + " (from " + remote + ")",
+            Status.PERMISSION_DENIED.withDescription(detail));
+      }
+      if (!dials(caller, self)) {
+        String detail =
+            caller
+                + " does not dial "
+                + self
+                + " (only the smaller id of a pair dials; "
+                + self
+                + " dials "
+                + caller
+                + ")";
+        return refuseCall(
+            call,
+            Reject.Reason.WRONG_DIALLER,
+            detail + ", stream from " + remote,
+            statusOf(Reject.Reason.WRONG_DIALLER, detail));
       }
       return Contexts.interceptCall(
-          Context.current().withValue(CALLER, caller), call, headers, next);
+          Context.current().withValue(CALLER, caller).withValue(REMOTE, remote),
+          call,
+          headers,
+          next);
     }
   }
 
@@ -571,20 +769,44 @@ public final class GrpcTransport implements Transport {
     }
   }
 
-  /** The server side of {@code Exchange}: a stream dialled by a peer with a smaller id. */
+  /**
+   * The server side of {@code Exchange}: a stream dialled by a peer with a smaller id. A peer has
+   * one stream at a time: a new one replaces the live one only when it comes over the same
+   * connection (the dialler gave up the old stream, whose cancellation may not be processed yet);
+   * from another connection it is refused with {@code DUPLICATE_STREAM} while the live one lasts,
+   * so that nobody can take over a healthy session by dialling again. Decided under the link's
+   * monitor, so two streams arriving together are ordered.
+   */
   private StreamObserver<Inbound> accept(StreamObserver<Envelope> responses) {
     ReplicaId peer = CALLER.get();
+    SocketAddress remote = REMOTE.get();
     PeerLink link = links.get(peer);
     ServerCallStreamObserver<Envelope> out = (ServerCallStreamObserver<Envelope>) responses;
-    Connection c = new Connection(link, out);
+    Connection c = new Connection(link, out, remote);
     if (closed.get()) {
       out.onError(Status.UNAVAILABLE.withDescription("replica closing").asRuntimeException());
       return c.inbound();
     }
-    out.setOnReadyHandler(c::drain);
-    out.setOnCancelHandler(() -> c.terminate("cancelled by peer", null));
-    c.offerHello(hello());
-    link.up(c);
+    synchronized (link) {
+      Connection live = link.current.get();
+      if (live != null && !live.terminated.get() && !Objects.equals(live.remote, remote)) {
+        String detail =
+            peer
+                + " already has a live stream from "
+                + live.remote
+                + "; refused one from "
+                + remote;
+        refused(Reject.Reason.DUPLICATE_STREAM, detail);
+        c.terminated.set(true);
+        out.onError(statusOf(Reject.Reason.DUPLICATE_STREAM, detail).asRuntimeException());
+        return c.inbound();
+      }
+      out.setOnReadyHandler(c::drain);
+      out.setOnCancelHandler(() -> c.terminate("cancelled by peer", null));
+      c.offerHello(hello());
+      link.up(c);
+    }
+    c.awaitHandshake();
     return c.inbound();
   }
 
@@ -663,14 +885,44 @@ public final class GrpcTransport implements Transport {
     final SerialExecutor writes = new SerialExecutor(() -> pool);
     final AtomicBoolean terminated = new AtomicBoolean();
     final AtomicBoolean deliverable = new AtomicBoolean();
+
+    /** The peer's end of the connection (server side); null on the dialler's side. */
+    final SocketAddress remote;
+
     volatile boolean live;
 
     /** Whether this side ended the stream for a protocol violation of the peer. */
     volatile boolean refused;
 
-    Connection(PeerLink link, CallStreamObserver<Envelope> out) {
+    /** Whether the peer's first envelope (after the transport's hello) arrived. */
+    volatile boolean handshakeReceived;
+
+    /** Whether this side sent its handshake: nothing else goes before it. */
+    volatile boolean handshakeSent;
+
+    Connection(PeerLink link, CallStreamObserver<Envelope> out, SocketAddress remote) {
       this.link = link;
       this.out = out;
+      this.remote = remote;
+    }
+
+    /**
+     * Ends the stream unless the peer's handshake arrives within the handshake timeout: a stream
+     * that sends nothing does not hold the peer's place.
+     */
+    void awaitHandshake() {
+      try {
+        timer.schedule(
+            () -> {
+              if (!handshakeReceived && !terminated.get()) {
+                refuse(Reject.Reason.HANDSHAKE_TIMEOUT, "no handshake within " + handshakeTimeout);
+              }
+            },
+            handshakeTimeout.toNanos(),
+            TimeUnit.NANOSECONDS);
+      } catch (RuntimeException shutDown) {
+        // closing
+      }
     }
 
     void offerHello(Envelope hello) {
@@ -681,6 +933,12 @@ public final class GrpcTransport implements Transport {
     boolean offer(Envelope e) {
       if (!live || terminated.get()) {
         return false;
+      }
+      if (!handshakeSent) {
+        if (e.getBodyCase() != Envelope.BodyCase.HANDSHAKE) {
+          return false; // the peer would refuse it: a stream starts with a handshake
+        }
+        handshakeSent = true;
       }
       if (queued.incrementAndGet() > outboundBufferMessages) {
         queued.decrementAndGet();
@@ -736,18 +994,36 @@ public final class GrpcTransport implements Transport {
       link.down(this, reason);
     }
 
-    /** Hands a message to the listener, or refuses it and ends the stream. */
+    /**
+     * Hands a message to the listener, or refuses it and ends the stream; the first envelope must
+     * be a handshake.
+     */
     void receive(Inbound in) {
-      if (in.refused() == null) {
-        link.message(this, in.envelope());
+      if (in.refused() != null) {
+        refuse(in.refused(), in.detail());
         return;
       }
+      if (!handshakeReceived) {
+        handshakeReceived = true;
+        if (in.envelope().getBodyCase() != Envelope.BodyCase.HANDSHAKE) {
+          refuse(
+              Reject.Reason.NO_HANDSHAKE,
+              "the first envelope of a stream must be a handshake, not "
+                  + in.envelope().getBodyCase());
+          return;
+        }
+      }
+      link.message(this, in.envelope());
+    }
+
+    /** Reports what the peer sent as refused and ends the stream with the matching status. */
+    void refuse(Reject.Reason reason, String detail) {
       if (terminated.get()) {
         return;
       }
       refused = true;
-      link.refused(this, in.refused(), in.detail());
-      terminate(in.refused() + ": " + in.detail(), statusOf(in.refused(), in.detail()));
+      link.refused(this, reason, detail);
+      terminate(reason + ": " + detail, statusOf(reason, detail));
     }
 
     StreamObserver<Inbound> inbound() {
@@ -842,7 +1118,7 @@ public final class GrpcTransport implements Transport {
           new ClientResponseObserver<>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<Envelope> requests) {
-              Connection c = new Connection(link, requests);
+              Connection c = new Connection(link, requests, null);
               conn.set(c);
               requests.setOnReadyHandler(c::drain);
             }
@@ -884,6 +1160,7 @@ public final class GrpcTransport implements Transport {
               }
               attempt = refusals;
               link.up(c);
+              c.awaitHandshake();
               c.drain();
             }
 
@@ -1064,7 +1341,13 @@ public final class GrpcTransport implements Transport {
     /** The default {@link #outboundBufferMessages}. */
     public static final int DEFAULT_OUTBOUND_BUFFER_MESSAGES = 1024;
 
-    private String host = "0.0.0.0";
+    /** The default {@link #maxConnections}. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 64;
+
+    /** The default {@link #maxStreamsPerConnection}. */
+    public static final int DEFAULT_MAX_STREAMS_PER_CONNECTION = 16;
+
+    private String host;
     private int port;
     private final Map<ReplicaId, String> peers = new LinkedHashMap<>();
     private Tls tls;
@@ -1076,11 +1359,20 @@ public final class GrpcTransport implements Transport {
     private Duration handshakeTimeout = Duration.ofSeconds(10);
     private Duration initialBackoff = Duration.ofMillis(100);
     private Duration maxBackoff = Duration.ofSeconds(10);
+    private boolean plaintextRemote;
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private int maxStreamsPerConnection = DEFAULT_MAX_STREAMS_PER_CONNECTION;
+    private Duration maxConnectionIdle = Duration.ofMinutes(5);
+    private Duration maxConnectionAge = Duration.ofHours(1);
+    private Duration maxConnectionAgeGrace = Duration.ofSeconds(10);
 
     private Builder() {}
 
     /**
-     * Sets the address and port the server listens on. Default: all interfaces, port 0.
+     * Sets the address and port the server listens on. Default: all interfaces ({@code 0.0.0.0})
+     * with {@link #tls}, loopback ({@code 127.0.0.1}) with {@link #plaintext()}; port 0. With
+     * {@code plaintext()} the address must be loopback: {@link #build()} refuses a non-loopback IP
+     * address, {@link GrpcTransport#start} a name that resolves to one.
      *
      * @param host the address to bind, for example {@code "127.0.0.1"} or {@code "0.0.0.0"}
      * @param port the port, or 0 for one the system chooses (then read {@link
@@ -1161,6 +1453,7 @@ public final class GrpcTransport implements Transport {
               Objects.requireNonNull(privateKeyPem, "privateKeyPem"),
               Objects.requireNonNull(trustedCaPem, "trustedCaPem"));
       this.plaintext = false;
+      this.plaintextRemote = false;
       return this;
     }
 
@@ -1189,15 +1482,35 @@ public final class GrpcTransport implements Transport {
     }
 
     /**
-     * Uses plaintext: no encryption, and a peer is whoever names itself in the {@value
-     * GrpcTransport#REPLICA_HEADER} header. For loopback demos and tests only; never across a
-     * network. Replaces {@link #tls}.
+     * Uses plaintext on this host only: no encryption, and a peer is whoever names itself in the
+     * {@value GrpcTransport#REPLICA_HEADER} header, so anyone who can connect can write as any
+     * peer. Therefore the server listens on loopback (the default address becomes {@code
+     * 127.0.0.1}; {@link #build()} fails for a non-loopback IP address given to {@link #listen},
+     * {@link GrpcTransport#start} for a name that resolves to one) and peers are dialled on
+     * loopback only ({@code start} fails, naming the address, otherwise). For demos and tests on
+     * one machine. Replaces {@link #tls} and {@link #plaintextInsecureAllowRemote()}.
      *
      * @return this builder
      */
     public Builder plaintext() {
       this.plaintext = true;
+      this.plaintextRemote = false;
       this.tls = null;
+      return this;
+    }
+
+    /**
+     * Uses plaintext on any address: like {@link #plaintext()} without the loopback restriction.
+     * <b>Insecure:</b> anyone who can reach the port can claim to be any peer, inject writes that
+     * replicate everywhere and acknowledge {@code ALL} writes it does not hold, and everything
+     * travels unencrypted. Only for a network that is itself trusted and closed (a test bench); use
+     * {@link #tls} everywhere else. Replaces {@link #tls} and {@link #plaintext()}.
+     *
+     * @return this builder
+     */
+    public Builder plaintextInsecureAllowRemote() {
+      plaintext();
+      this.plaintextRemote = true;
       return this;
     }
 
@@ -1249,8 +1562,12 @@ public final class GrpcTransport implements Transport {
     }
 
     /**
-     * Sets how long a dialled stream may wait for the peer's hello before it is cancelled and
-     * retried. Default 10 s.
+     * Sets the handshake deadline: how long a dialled stream may wait for the peer's hello before
+     * it is cancelled and retried; how long an accepted connection may take to finish its TLS and
+     * HTTP/2 handshake before the server closes it (a connection that sends nothing is closed
+     * then); and how long either side of a stream may take to send its first envelope, which must
+     * be a {@code Handshake}, before the stream is closed ({@code DEADLINE_EXCEEDED}). Each closure
+     * is counted as {@code HANDSHAKE_TIMEOUT}. Default 10 s.
      *
      * @param timeout the timeout, positive
      * @return this builder
@@ -1282,10 +1599,82 @@ public final class GrpcTransport implements Transport {
     }
 
     /**
-     * Builds the transport (not started: the replica starts it).
+     * Bounds the connections the server keeps open at once, peers' and anyone else's: one accepted
+     * beyond is closed at once, before a byte of it is read, and counted as {@code
+     * CONNECTION_LIMIT}. A replica needs one per peer that dials it, plus health checks. Default
+     * {@value #DEFAULT_MAX_CONNECTIONS}.
+     *
+     * @param connections the bound, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code connections < 1}
+     */
+    public Builder maxConnections(int connections) {
+      if (connections < 1) {
+        throw new IllegalArgumentException("must be >= 1: connections=" + connections);
+      }
+      this.maxConnections = connections;
+      return this;
+    }
+
+    /**
+     * Bounds the concurrent streams (calls) on one connection, advertised to clients as HTTP/2
+     * {@code SETTINGS_MAX_CONCURRENT_STREAMS}; a stream beyond is refused by HTTP/2. Replication
+     * needs one (one {@code Exchange} stream per pair of peers; a second one from a peer whose
+     * stream is live is refused with {@code DUPLICATE_STREAM} whatever this bound). Default {@value
+     * #DEFAULT_MAX_STREAMS_PER_CONNECTION}.
+     *
+     * @param streams the bound, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code streams < 1}
+     */
+    public Builder maxStreamsPerConnection(int streams) {
+      if (streams < 1) {
+        throw new IllegalArgumentException("must be >= 1: streams=" + streams);
+      }
+      this.maxStreamsPerConnection = streams;
+      return this;
+    }
+
+    /**
+     * Sets how long the server keeps a connection that has no stream open (a peer's connection
+     * always has its {@code Exchange} stream, so this closes others': health checks, idle clients),
+     * with an HTTP/2 {@code GOAWAY}. Default 5 minutes.
+     *
+     * @param idle the limit, positive
+     * @return this builder
+     * @throws IllegalArgumentException if {@code idle} is not positive
+     */
+    public Builder maxConnectionIdle(Duration idle) {
+      this.maxConnectionIdle = positive(idle, "idle");
+      return this;
+    }
+
+    /**
+     * Sets the age at which the server asks a client to reconnect (HTTP/2 {@code GOAWAY}), and how
+     * long after that its open streams may go on before the connection is closed. A peer's {@code
+     * Exchange} stream then ends and its dialler reconnects at once; deltas in flight are resent,
+     * so nothing is lost, and the peer re-authenticates: a certificate that was revoked or expired
+     * stops working within {@code age + grace}. Default 1 hour and 10 s.
+     *
+     * @param age the age, positive
+     * @param grace the grace period, positive
+     * @return this builder
+     * @throws IllegalArgumentException if a duration is not positive
+     */
+    public Builder maxConnectionAge(Duration age, Duration grace) {
+      this.maxConnectionAge = positive(age, "age");
+      this.maxConnectionAgeGrace = positive(grace, "grace");
+      return this;
+    }
+
+    /**
+     * Builds the transport (not started: the replica starts it). Does no I/O: a listen address
+     * given as a name is checked by {@link GrpcTransport#start}.
      *
      * @return the transport
-     * @throws IllegalStateException if neither {@link #tls} nor {@link #plaintext()} was chosen
+     * @throws IllegalStateException if neither {@link #tls} nor {@link #plaintext()} was chosen, or
+     *     if {@code plaintext()} is asked to listen on a non-loopback IP address (the message names
+     *     it)
      * @throws IllegalArgumentException if the TLS material does not parse (not PEM, a key that does
      *     not match the certificate, ...)
      */
@@ -1296,7 +1685,21 @@ public final class GrpcTransport implements Transport {
       if (tls != null) {
         tls.validate();
       }
+      String address = listenHost();
+      if (plaintext && !plaintextRemote && isIpLiteral(address)) {
+        requireLoopback(address, "listen address " + address);
+      }
       return new GrpcTransport(this);
+    }
+
+    /** The address to listen on: the one given, or the default of the security chosen. */
+    private String listenHost() {
+      return host != null ? host : plaintext ? "127.0.0.1" : "0.0.0.0";
+    }
+
+    /** Whether {@code host} is an IP address (resolving it does no I/O), not a name. */
+    private static boolean isIpLiteral(String host) {
+      return host.indexOf(':') >= 0 || host.matches("[0-9.]+");
     }
 
     private static Duration positive(Duration d, String name) {

@@ -194,14 +194,32 @@ public interface Transport extends AutoCloseable {
      * are not an {@link Envelope}, or a message over {@link Transport#maxMessageBytes()}), and ends
      * that connection: {@link #onPeerDown} follows if the connection was up. A dialled connection
      * can also be refused before it comes up (the gRPC transport's check that the server's
-     * certificate names the peer fails: {@code UNTRUSTED_PEER}); then no peer event follows. For
-     * counting and logs; nothing was delivered.
+     * certificate names the peer fails: {@code UNTRUSTED_PEER}); then no peer event follows. The
+     * gRPC transport also refuses a stream whose first envelope is not a handshake ({@code
+     * NO_HANDSHAKE}) or that sends none within its handshake timeout ({@code HANDSHAKE_TIMEOUT}).
+     * For counting and logs; nothing was delivered.
      *
      * @param peer the peer that sent it
-     * @param reason why it was refused ({@code MALFORMED}, {@code OVERSIZED} or {@code
-     *     UNTRUSTED_PEER})
+     * @param reason why it was refused ({@code MALFORMED}, {@code OVERSIZED}, {@code
+     *     UNTRUSTED_PEER}, {@code NO_HANDSHAKE} or {@code HANDSHAKE_TIMEOUT})
      * @param detail what was wrong, for example its size
      */
     void onRefused(ReplicaId peer, Reject.Reason reason, String detail);
+
+    /**
+     * The transport refused a connection or a stream before it belonged to a peer session: a caller
+     * that is not a configured peer or whose certificate does not name it ({@code UNTRUSTED_PEER}),
+     * a stream from a peer that does not dial this replica ({@code WRONG_DIALLER}), a second stream
+     * from a peer whose stream is live ({@code DUPLICATE_STREAM}), a connection beyond the
+     * transport's bound ({@code CONNECTION_LIMIT}), or a connection that did not finish its
+     * handshake in time ({@code HANDSHAKE_TIMEOUT}). Nothing was delivered and no peer event
+     * follows; the peer's live session, if any, is untouched. Such callers are not authenticated as
+     * any peer, so the refusal is not attributed to one. For counting and logs. The in-memory
+     * network never calls it; the default does nothing.
+     *
+     * @param reason why
+     * @param detail what was refused, naming the claimed peer or the remote address
+     */
+    default void onConnectionRefused(Reject.Reason reason, String detail) {}
   }
 }

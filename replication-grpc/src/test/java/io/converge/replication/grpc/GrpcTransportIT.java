@@ -368,10 +368,7 @@ final class GrpcTransportIT {
     RawResponses responses = new RawResponses();
     rawStream(t2.port(), "r0", responses).onNext(new byte[] {(byte) 0xff, (byte) 0xff, 0x0f});
 
-    Status status = responses.closed.get(20, TimeUnit.SECONDS);
-    assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode(), status.toString());
-    assertTrue(
-        status.getDescription().startsWith("MALFORMED: message of 3 bytes"), status::toString);
+    assertClosedWith(responses, Status.Code.INVALID_ARGUMENT, "MALFORMED: message of 3 bytes");
     Await.until(
         CONVERGE,
         () -> "garbage not counted: " + r2.stats(),
@@ -388,7 +385,12 @@ final class GrpcTransportIT {
 
     RawResponses responses = new RawResponses();
     rawStream(t2.port(), "r0", responses)
-        .onNext(envelopeFrom("r0").setProtocolVersion(7).build().toByteArray());
+        .onNext(
+            envelopeFrom("r0")
+                .setProtocolVersion(7)
+                .setHandshake(Handshake.getDefaultInstance())
+                .build()
+                .toByteArray());
 
     Status status = responses.closed.get(20, TimeUnit.SECONDS);
     assertEquals(Status.Code.FAILED_PRECONDITION, status.getCode(), status.toString());
@@ -407,6 +409,7 @@ final class GrpcTransportIT {
 
     RawResponses responses = new RawResponses();
     StreamObserver<byte[]> requests = rawStream(t2.port(), "r0", responses);
+    requests.onNext(handshake("r0", incarnation(1)));
     Envelope wrongType =
         visitsDelta(
             1,
@@ -441,10 +444,193 @@ final class GrpcTransportIT {
     requests.onCompleted();
   }
 
+  /** Waits until the raw stream is closed, and checks its status code and description. */
+  private static void assertClosedWith(RawResponses responses, Status.Code code, String prefix)
+      throws Exception {
+    Status status = responses.closed.get(20, TimeUnit.SECONDS);
+    assertEquals(code, status.getCode(), status.toString());
+    assertTrue(status.getDescription().startsWith(prefix), status::toString);
+  }
+
+  /** A handshake envelope from {@code sender}, as a raw stream sends it. */
+  private static byte[] handshake(String sender, long incarnation) {
+    return envelopeFrom(sender)
+        .setHandshake(
+            Handshake.newBuilder()
+                .setMinProtocolVersion(1)
+                .setMaxProtocolVersion(1)
+                .setReplica(sender)
+                .setIncarnation(incarnation))
+        .build()
+        .toByteArray();
+  }
+
+  /** An incarnation (a start time, as a packed HLC timestamp) {@code minutesAgo} minutes ago. */
+  private static long incarnation(int minutesAgo) {
+    return HlcTimestamp.of(System.currentTimeMillis() - minutesAgo * 60_000L, 0).packed();
+  }
+
+  /** r0's GCounter delta for "visits" with sequence {@code sequence} and r0's count {@code n}. */
+  private static byte[] r0Visits(long sequence, long n) {
+    return visitsDelta(
+            sequence,
+            "GCounter",
+            CrdtCodec.gCounter()
+                .encode(GCounter.empty().increment(ReplicaId.of("r0"), n).resetDelta()))
+        .toByteArray();
+  }
+
+  /** Two connected replicas and their transports. */
+  private record Pair(Replica r1, GrpcTransport t1, Replica r2, GrpcTransport t2) {}
+
+  /** r1 dials r2, with no anti-entropy: only deltas can carry a write, within the test. */
+  private Pair pairWithoutAntiEntropy() {
+    GrpcTransport t2 = plaintext(0).acceptFrom("r0").acceptFrom("r1").build();
+    Replica r2 = replica("r2", t2, b -> b.antiEntropyInterval(Duration.ofHours(1)));
+    GrpcTransport t1 = plaintext(0).peer("r2", "127.0.0.1:" + t2.port()).build();
+    Replica r1 = replica("r1", t1, b -> b.antiEntropyInterval(Duration.ofHours(1)));
+    awaitConnected(r1, "r2");
+    awaitConnected(r2, "r1");
+    return new Pair(r1, t1, r2, t2);
+  }
+
+  /** Both replicas' writes still reach the other as deltas (no anti-entropy runs). */
+  private static void awaitDeltasFlowBothWays(Replica r1, Replica r2, long visits, String tag) {
+    r1.update(VISITS, c -> c.increment(r1.self(), 1));
+    r2.update(TAGS, s -> s.add(r2.self(), tag));
+    awaitConverged(visits, Set.of(tag), r1, r2);
+  }
+
+  @Test
+  void streamFromWrongSide_permissionDenied_counted_sessionKept() throws Exception {
+    Pair p = pairWithoutAntiEntropy();
+    Replica[] rs = {p.r1(), p.r2()};
+    int port1 = p.t1().port();
+    // r2 never dials r1 (r1 has the smaller id): a stream to r1 claiming to be r2 is an impostor.
+    RawResponses responses = new RawResponses();
+    rawStream(port1, "r2", responses).onNext(handshake("r2", incarnation(0)));
+
+    assertClosedWith(
+        responses, Status.Code.PERMISSION_DENIED, "WRONG_DIALLER: r2 does not dial r1");
+    Await.until(
+        CONVERGE,
+        () -> "not counted: " + rs[0].stats(),
+        () -> rs[0].stats().rejected(Reason.WRONG_DIALLER) == 1);
+    awaitDeltasFlowBothWays(rs[0], rs[1], 1, "after-wrong-side");
+  }
+
+  @Test
+  void duplicateStreamWithFabricatedHandshake_refused_sessionKeepsReplicating() throws Exception {
+    Pair p = pairWithoutAntiEntropy();
+    Replica[] rs = {p.r1(), p.r2()};
+    awaitDeltasFlowBothWays(rs[0], rs[1], 1, "before");
+    int port2 = p.t2().port();
+    // An impostor of r1, on its own connection, with a made-up (newer) incarnation.
+    RawResponses responses = new RawResponses();
+    rawStream(port2, "r1", responses).onNext(handshake("r1", incarnation(0)));
+
+    assertClosedWith(responses, Status.Code.ALREADY_EXISTS, "DUPLICATE_STREAM: r1 already has");
+    assertEquals(1, rs[1].stats().rejected(Reason.DUPLICATE_STREAM), () -> describe(rs));
+    rs[0].update(VISITS, c -> c.increment(rs[0].self(), 1));
+    rs[1].update(TAGS, s -> s.add(rs[1].self(), "after"));
+    awaitConverged(2, Set.of("before", "after"), rs);
+    assertTrue(rs[0].peers().get(ReplicaId.of("r2")).connected(), () -> describe(rs));
+  }
+
+  /** r2 (accepting r0, no anti-entropy) and a raw stream from r0 that applied its delta 1. */
+  private record R0Stream(GrpcTransport t2, Replica r2, StreamObserver<byte[]> requests) {}
+
+  /**
+   * Starts r2, opens a raw stream as r0 with a handshake of {@code incarnation} and sends delta 1
+   * (r0's count 5); returns once r2 applied it.
+   */
+  private R0Stream r0AppliedDelta1(RawResponses responses, long incarnation) {
+    GrpcTransport t2 = plaintext(0).acceptFrom("r0").build();
+    Replica r2 = replica("r2", t2, b -> b.antiEntropyInterval(Duration.ofHours(1)));
+    StreamObserver<byte[]> requests = rawStream(t2.port(), "r0", responses);
+    requests.onNext(handshake("r0", incarnation));
+    requests.onNext(r0Visits(1, 5));
+    Await.until(CONVERGE, () -> "delta 1 not applied", () -> r2.get(VISITS).value() == 5);
+    return new R0Stream(t2, r2, requests);
+  }
+
+  @Test
+  void repeatedHandshake_refusedWithoutReset_deltasKeepApplying() throws Exception {
+    RawResponses responses = new RawResponses();
+    R0Stream r0 = r0AppliedDelta1(responses, incarnation(2));
+    Replica r2 = r0.r2();
+    StreamObserver<byte[]> requests = r0.requests();
+
+    requests.onNext(handshake("r0", incarnation(1))); // "I restarted", on the same stream
+    Await.until(
+        CONVERGE,
+        () -> "no reject: " + responses.received,
+        () ->
+            responses.received.stream()
+                .anyMatch(
+                    e ->
+                        e.hasReject()
+                            && e.getReject().getReason() == Reject.Reason.REPEATED_HANDSHAKE));
+    // Nothing was reset: r2 still expects sequence 2 from r0 (a reset would wait for 1 again).
+    requests.onNext(r0Visits(2, 7));
+    Await.until(CONVERGE, () -> "delta 2 not applied", () -> r2.get(VISITS).value() == 7);
+    assertEquals(1, r2.stats().rejected(Reason.REPEATED_HANDSHAKE));
+    assertFalse(responses.closed.isDone(), "a repeated handshake does not close the stream");
+    requests.onCompleted();
+  }
+
+  @Test
+  void staleIncarnation_refused_streamClosedFailedPrecondition() throws Exception {
+    R0Stream r0 = r0AppliedDelta1(new RawResponses(), incarnation(1));
+    GrpcTransport t2 = r0.t2();
+    Replica r2 = r0.r2();
+    r0.requests().onCompleted();
+    Await.until(
+        CONVERGE,
+        () -> "r0 still up: " + r2.peers(),
+        () -> !r2.peers().get(ReplicaId.of("r0")).connected());
+
+    RawResponses second = new RawResponses();
+    rawStream(t2.port(), "r0", second).onNext(handshake("r0", incarnation(2)));
+    assertClosedWith(second, Status.Code.FAILED_PRECONDITION, "STALE_INCARNATION: ");
+    assertEquals(1, r2.stats().rejected(Reason.STALE_INCARNATION));
+    assertEquals(5, r2.get(VISITS).value());
+  }
+
+  @Test
+  void streamWithoutHandshake_closedAfterHandshakeTimeout_counted() throws Exception {
+    GrpcTransport t2 =
+        plaintext(0).handshakeTimeout(Duration.ofSeconds(1)).acceptFrom("r0").build();
+    Replica r2 = replica("r2", t2);
+    RawResponses responses = new RawResponses();
+    rawStream(t2.port(), "r0", responses); // opens the stream, sends nothing
+
+    assertClosedWith(responses, Status.Code.DEADLINE_EXCEEDED, "HANDSHAKE_TIMEOUT: ");
+    Await.until(
+        CONVERGE,
+        () -> "not counted: " + r2.stats(),
+        () -> r2.stats().rejected(Reason.HANDSHAKE_TIMEOUT) == 1);
+  }
+
+  @Test
+  void firstEnvelopeNotHandshake_streamClosedInvalidArgument_notApplied() throws Exception {
+    GrpcTransport t2 = plaintext(0).acceptFrom("r0").build();
+    Replica r2 = replica("r2", t2);
+    RawResponses responses = new RawResponses();
+    rawStream(t2.port(), "r0", responses).onNext(r0Visits(1, 5));
+
+    assertClosedWith(responses, Status.Code.INVALID_ARGUMENT, "NO_HANDSHAKE: ");
+    Await.until(
+        CONVERGE,
+        () -> "not counted: " + r2.stats(),
+        () -> r2.stats().rejected(Reason.NO_HANDSHAKE) == 1);
+    assertEquals(0, r2.get(VISITS).value());
+  }
+
   @Test
   void unknownCaller_plaintext_permissionDenied() throws Exception {
     GrpcTransport t2 = plaintext(0).acceptFrom("r1").build();
-    replica("r2", t2);
+    Replica r2 = replica("r2", t2);
     Metadata headers = new Metadata();
     headers.put(
         Metadata.Key.of(GrpcTransport.REPLICA_HEADER, Metadata.ASCII_STRING_MARSHALLER), "mallory");
@@ -453,6 +639,10 @@ final class GrpcTransportIT {
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
         .exchange(observer(closed));
     assertEquals(Status.Code.PERMISSION_DENIED, closed.get(20, TimeUnit.SECONDS).getCode());
+    Await.until(
+        CONVERGE,
+        () -> "not counted: " + r2.stats(),
+        () -> r2.stats().rejected(Reason.UNTRUSTED_PEER) == 1);
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.converge.replication.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.converge.clocks.ReplicaId;
 import java.time.Duration;
@@ -48,6 +49,54 @@ final class GrpcTransportTest {
     GrpcTransport t = GrpcTransport.builder().plaintext().peer("r1", "127.0.0.1:1").build();
     assertThrows(IllegalArgumentException.class, () -> t.start(r1, new RecordingListener(r1)));
     t.close();
+  }
+
+  @Test
+  void build_plaintextOnAllInterfaces_throwsNamingAddress() {
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> GrpcTransport.builder().listen("0.0.0.0", 7001).plaintext().build());
+    assertTrue(e.getMessage().contains("listen address 0.0.0.0 is not loopback"), e::getMessage);
+    assertTrue(e.getMessage().contains("plaintextInsecureAllowRemote()"), e::getMessage);
+    assertThrows(
+        IllegalStateException.class,
+        () -> GrpcTransport.builder().plaintext().listen("10.1.2.3", 7001).build());
+  }
+
+  @Test
+  void build_plaintextOnLoopbackOrInsecureRemote_builds() {
+    GrpcTransport.builder().listen("127.0.0.1", 0).plaintext().build();
+    GrpcTransport.builder().listen("::1", 0).plaintext().build();
+    GrpcTransport.builder().listen("0.0.0.0", 0).plaintextInsecureAllowRemote().build();
+  }
+
+  @Test
+  void start_plaintextPeerNotOnLoopback_throwsNamingAddress() {
+    GrpcTransport t = GrpcTransport.builder().plaintext().peer("r2", "10.1.2.3:7001").build();
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> t.start(r1, new RecordingListener(r1)));
+    assertTrue(
+        e.getMessage().contains("address 10.1.2.3:7001 of peer r2 is not loopback"), e::getMessage);
+    t.close();
+  }
+
+  @Test
+  void hostOf_targets_host() {
+    assertEquals("eu-west.internal", GrpcTransport.hostOf("eu-west.internal:7001"));
+    assertEquals("127.0.0.1", GrpcTransport.hostOf("dns:///127.0.0.1:7001"));
+    assertEquals("::1", GrpcTransport.hostOf("[::1]:7001"));
+  }
+
+  @Test
+  void limits_invalidValues_throwIllegalArgument() {
+    GrpcTransport.Builder b = GrpcTransport.builder();
+    assertThrows(IllegalArgumentException.class, () -> b.maxConnections(0));
+    assertThrows(IllegalArgumentException.class, () -> b.maxStreamsPerConnection(0));
+    assertThrows(IllegalArgumentException.class, () -> b.maxConnectionIdle(Duration.ZERO));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> b.maxConnectionAge(Duration.ofHours(1), Duration.ZERO));
   }
 
   @Test

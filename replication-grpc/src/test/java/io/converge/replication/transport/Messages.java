@@ -1,10 +1,14 @@
 package io.converge.replication.transport;
 
 import io.converge.clocks.ReplicaId;
-import io.converge.replication.wire.v1.Ack;
 import io.converge.replication.wire.v1.Envelope;
+import io.converge.replication.wire.v1.Handshake;
 
-/** Small real envelopes that carry a number (as an {@code Ack}), so that tests can trace them. */
+/**
+ * Small real envelopes that carry a number, so that tests can trace them. They are handshakes (the
+ * number is the incarnation) because the gRPC transport opens each stream with a handshake and
+ * refuses a stream that starts with anything else; it does not look at later envelopes' bodies.
+ */
 final class Messages {
 
   private Messages() {}
@@ -14,12 +18,12 @@ final class Messages {
     return Envelope.newBuilder()
         .setProtocolVersion(1)
         .setSender(sender.name())
-        .setAck(Ack.newBuilder().setUpToSequence(n))
+        .setHandshake(Handshake.newBuilder().setIncarnation(n))
         .build();
   }
 
   /** The number {@link #numbered} put in the envelope. */
   static long number(Envelope message) {
-    return message.getAck().getUpToSequence();
+    return message.getHandshake().getIncarnation();
   }
 }

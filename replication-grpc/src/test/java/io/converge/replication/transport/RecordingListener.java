@@ -24,6 +24,7 @@ final class RecordingListener implements Transport.Listener {
   private final List<ReplicaId> senders = new ArrayList<>();
   private final List<String> violations = new ArrayList<>();
   private final List<ReplicaId> up = new ArrayList<>();
+  private final List<Reject.Reason> refusals = new ArrayList<>();
   private BiConsumer<ReplicaId, Envelope> reaction = (from, message) -> {};
 
   /** Records into its own lists only. */
@@ -78,7 +79,19 @@ final class RecordingListener implements Transport.Listener {
 
   @Override
   public synchronized void onRefused(ReplicaId peer, Reject.Reason reason, String detail) {
+    refusals.add(reason);
     record(self + " refused " + peer + " " + reason);
+  }
+
+  @Override
+  public synchronized void onConnectionRefused(Reject.Reason reason, String detail) {
+    refusals.add(reason);
+    record(self + " refused " + reason + ": " + detail);
+  }
+
+  /** How many refusals for {@code reason} were reported, with or without a peer. */
+  synchronized long refusals(Reject.Reason reason) {
+    return refusals.stream().filter(reason::equals).count();
   }
 
   private void record(String line) {
