@@ -471,7 +471,28 @@ public final class GrpcTransport implements Transport {
   }
 
   /** What arrived on a stream: an envelope, or the reason its bytes were refused. */
-  private record Inbound(Envelope envelope, Reject.Reason refused, String detail) {}
+  record Inbound(Envelope envelope, Reject.Reason refused, String detail) {}
+
+  /**
+   * Reads the bytes of an inbound message: refuses them, OVERSIZED, if longer than {@code
+   * maxMessageBytes} (before parsing), MALFORMED if they do not parse as an {@link Envelope}.
+   */
+  static Inbound inbound(byte[] bytes, int maxMessageBytes) {
+    if (bytes.length > maxMessageBytes) {
+      return new Inbound(
+          null,
+          Reject.Reason.OVERSIZED,
+          "message of " + bytes.length + " bytes exceeds the limit of " + maxMessageBytes);
+    }
+    try {
+      return new Inbound(Envelope.parseFrom(bytes), null, null);
+    } catch (InvalidProtocolBufferException e) {
+      return new Inbound(
+          null,
+          Reject.Reason.MALFORMED,
+          "message of " + bytes.length + " bytes is not an Envelope: " + e.getMessage());
+    }
+  }
 
   /**
    * Reads an inbound message: refuses one over {@link #maxMessageBytes} before parsing it, and
@@ -494,20 +515,7 @@ public final class GrpcTransport implements Transport {
             .withCause(e)
             .asRuntimeException();
       }
-      if (bytes.length > maxMessageBytes) {
-        return new Inbound(
-            null,
-            Reject.Reason.OVERSIZED,
-            "message of " + bytes.length + " bytes exceeds the limit of " + maxMessageBytes);
-      }
-      try {
-        return new Inbound(Envelope.parseFrom(bytes), null, null);
-      } catch (InvalidProtocolBufferException e) {
-        return new Inbound(
-            null,
-            Reject.Reason.MALFORMED,
-            "message of " + bytes.length + " bytes is not an Envelope: " + e.getMessage());
-      }
+      return inbound(bytes, maxMessageBytes);
     }
   }
 
