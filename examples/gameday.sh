@@ -4,7 +4,8 @@
 # examples/target/gameday/. Exits 0 when every check of every scenario passed.
 #   bash examples/gameday.sh                      # all four
 #   bash examples/gameday.sh --scenario kill      # one (concurrent, partition, kill, skew)
-#   bash examples/gameday.sh regions              # start the three regions for curl; Ctrl-C stops
+#   bash examples/gameday.sh regions              # start the three regions (mutual TLS) for curl;
+#                                                 # Ctrl-C stops
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q -pl examples -am package -Dmaven.test.skip=true

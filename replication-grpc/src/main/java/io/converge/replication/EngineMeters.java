@@ -3,6 +3,7 @@ package io.converge.replication;
 import io.converge.clocks.ReplicaId;
 import io.converge.replication.codec.WireException;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,6 +33,7 @@ final class EngineMeters {
   static final String REJECTED = "converge.rejected";
   static final String DELTAS_PENDING = "converge.deltas.pending";
   static final String CLOCK_FENCED = "converge.clock.fenced";
+  static final String LISTENER_ERRORS = "converge.listener.errors";
   static final String CLOCK_DISAGREEING = "converge.clock.disagreeing";
 
   private final MeterRegistry registry;
@@ -77,6 +79,15 @@ final class EngineMeters {
   /** Counts a reject a peer sent about a message of this replica. */
   void rejectedSent(WireException.Reason reason) {
     rejectedSent.get(reason).increment();
+  }
+
+  /** Registers the counter of subscriber calls that threw. */
+  <T> void listenerErrors(T owner, ToDoubleFunction<T> errors) {
+    remember(
+        FunctionCounter.builder(LISTENER_ERRORS, owner, errors)
+            .description("Subscriber calls that threw (caught and logged; the change is applied)")
+            .tags(base)
+            .register(registry));
   }
 
   /**

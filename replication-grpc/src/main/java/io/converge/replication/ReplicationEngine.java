@@ -43,6 +43,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -211,6 +212,11 @@ final class ReplicationEngine implements Transport.Listener {
   /** Whether this replica's clock disagrees with a majority of its cluster; under {@link #lock}. */
   private final ClockFence fence;
 
+  /**
+   * Delivers changes to subscribers, in order, on the listener executor; catches what they throw.
+   */
+  private final ListenerDispatcher listeners;
+
   /** Checks what received values mean: timestamps at any depth, deltas' origins. */
   private final Admission admission;
 
@@ -275,8 +281,10 @@ final class ReplicationEngine implements Transport.Listener {
       Map<String, Function<String, Key<?>>> families,
       MeterRegistry registry,
       DurableStore store,
-      ClockSkewPolicy clockSkewPolicy) {
+      ClockSkewPolicy clockSkewPolicy,
+      Executor listenerExecutor) {
     this.self = self;
+    this.listeners = new ListenerDispatcher(listenerExecutor, self.name());
     this.fence = new ClockFence(clockSkewPolicy, clock.maxOffset());
     this.admission = new Admission(clock);
     this.startedAt = clock.now().physical();
@@ -296,6 +304,7 @@ final class ReplicationEngine implements Transport.Listener {
       rejected.put(reason, 0L);
       rejectsReceived.put(reason, 0L);
     }
+    meters.listenerErrors(listeners, ListenerDispatcher::errors);
     meters.clockGauges(
         this, e -> e.clockHealth().fenced() ? 1 : 0, e -> e.clockHealth().disagreeing().size());
   }
@@ -778,7 +787,8 @@ final class ReplicationEngine implements Transport.Listener {
           digestRounds,
           oversizedDeltas,
           rejected,
-          rejectsReceived);
+          rejectsReceived,
+          listeners.errors());
     }
   }
 
@@ -887,16 +897,17 @@ final class ReplicationEngine implements Transport.Listener {
     return null;
   }
 
+  /**
+   * Queues the key's new value for its subscribers, in the order of application (under the lock);
+   * {@link Effects#run} starts their delivery once the lock is released.
+   */
   private <T extends DeltaCrdt<T>> void notifyLater(Effects fx, Slot<T> slot) {
     CopyOnWriteArrayList<Consumer<Object>> list = subscribers.get(slot.key.name());
     if (list != null && !list.isEmpty()) {
       T value = slot.state;
-      fx.notifications.add(
-          () -> {
-            for (Consumer<Object> listener : list) {
-              listener.accept(value);
-            }
-          });
+      for (Consumer<Object> listener : list) {
+        listeners.enqueue(slot.key.name(), listener, value);
+      }
     }
   }
 
@@ -1706,7 +1717,6 @@ final class ReplicationEngine implements Transport.Listener {
    * decided), then notifications.
    */
   private final class Effects {
-    private final List<Runnable> notifications = new ArrayList<>();
     private long ticket;
 
     /** The last store ticket issued when this effect queued its last envelope. */
@@ -1790,9 +1800,7 @@ final class ReplicationEngine implements Transport.Listener {
                 + self
                 + ": it is applied in memory and may be lost in a crash");
       }
-      for (Runnable notification : notifications) {
-        notification.run();
-      }
+      listeners.drain();
     }
   }
 

@@ -15,6 +15,8 @@ import java.util.Map;
  *     sent as deltas: anti-entropy ships those keys' full states, in chunks
  * @param rejected messages this replica refused, by reason (every reason present, zero or more)
  * @param rejectsReceived rejects this replica's peers sent it, by reason (every reason present)
+ * @param listenerErrors subscriber calls that threw (caught, logged, never propagated to the
+ *     writer)
  */
 public record Stats(
     long deltasSent,
@@ -24,7 +26,8 @@ public record Stats(
     long digestRounds,
     long oversizedDeltas,
     Map<WireException.Reason, Long> rejected,
-    Map<WireException.Reason, Long> rejectsReceived) {
+    Map<WireException.Reason, Long> rejectsReceived,
+    long listenerErrors) {
 
   /**
    * Copies the maps.
@@ -37,6 +40,7 @@ public record Stats(
    * @param oversizedDeltas local deltas too large to send as deltas
    * @param rejected messages refused, by reason
    * @param rejectsReceived rejects received, by reason
+   * @param listenerErrors subscriber calls that threw
    * @throws NullPointerException if a map is null
    */
   public Stats {

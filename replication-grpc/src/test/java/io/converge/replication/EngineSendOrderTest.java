@@ -71,7 +71,8 @@ final class EngineSendOrderTest {
             Map.of(),
             new SimpleMeterRegistry(),
             store,
-            ClockSkewPolicy.FENCE);
+            ClockSkewPolicy.FENCE,
+            Runnable::run);
     engine.start();
     engine.onPeerUp(PEER);
   }

@@ -208,7 +208,8 @@ final class ReplicationEngineFuzzTest {
               Map.of(),
               new SimpleMeterRegistry(),
               null,
-              ClockSkewPolicy.FENCE);
+              ClockSkewPolicy.FENCE,
+              Runnable::run);
       engine.start();
       engine.onPeerUp(PEER);
       // Some state of its own (and deltas in its log, for Acks to act on).

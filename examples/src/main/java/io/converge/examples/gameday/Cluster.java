@@ -2,6 +2,7 @@ package io.converge.examples.gameday;
 
 import io.converge.clocks.ReplicaId;
 import io.converge.examples.proxy.FaultProxy;
+import io.converge.examples.region.RegionCertificates;
 import io.converge.examples.region.RegionMain;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -32,6 +33,11 @@ import java.util.concurrent.TimeUnit;
  * replication port and data directory, connected through {@link FaultProxy} instances: one per pair
  * of regions, on the connection the pair uses (the region with the smaller name dials the other).
  * Cutting a region off is partitioning the proxies of its pairs.
+ *
+ * <p>The regions replicate over mutual TLS: at start the cluster makes its own certificate
+ * authority in memory ({@link RegionCertificates}) and writes each region's certificate, private
+ * key and the authority's certificate into {@code <directory>/<region>/tls/}. The proxies relay the
+ * encrypted bytes as they are.
  */
 final class Cluster implements AutoCloseable {
 
@@ -55,15 +61,17 @@ final class Cluster implements AutoCloseable {
     final int httpPort;
     final int grpcPort;
     final Path data;
+    final RegionCertificates.TlsFiles tls;
     Process process;
     BlockingQueue<String> stdout;
     int starts;
 
-    Node(String name, int httpPort, int grpcPort, Path data) {
+    Node(String name, int httpPort, int grpcPort, Path data, RegionCertificates.TlsFiles tls) {
       this.name = name;
       this.httpPort = httpPort;
       this.grpcPort = grpcPort;
       this.data = data;
+      this.tls = tls;
     }
   }
 
@@ -78,10 +86,17 @@ final class Cluster implements AutoCloseable {
     this.directory = directory;
     this.regionOptions = List.copyOf(regionOptions);
     Files.createDirectories(directory);
+    RegionCertificates authority = RegionCertificates.create("Converge cart example CA");
     for (String region : REGIONS) {
+      Path home = directory.resolve(region);
       nodes.put(
           region,
-          new Node(region, freePort(), freePort(), directory.resolve(region).resolve("data")));
+          new Node(
+              region,
+              freePort(),
+              freePort(),
+              home.resolve("data"),
+              authority.writeFiles(region, home.resolve("tls"))));
     }
     try {
       for (int i = 0; i < REGIONS.size(); i++) {
@@ -168,6 +183,12 @@ final class Cluster implements AutoCloseable {
             Integer.toString(node.grpcPort),
             "--data-dir",
             node.data.toString(),
+            "--tls-cert",
+            node.tls.certificate().toString(),
+            "--tls-key",
+            node.tls.privateKey().toString(),
+            "--tls-ca",
+            node.tls.trustedCa().toString(),
             "--admin",
             "--exit-on-stdin-eof"));
     for (String other : REGIONS) {

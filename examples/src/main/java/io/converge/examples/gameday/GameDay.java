@@ -193,6 +193,10 @@ public final class GameDay implements Callable<Integer> {
       Cluster cluster = new Cluster(dir, List.of());
       Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "regions-shutdown"));
       out.println("three regions are up (data and logs in " + dir.toAbsolutePath() + "):");
+      out.println(
+          "  they replicate over mutual TLS: a CA made at start (its key only in memory) issued"
+              + " each region's certificate, in "
+              + dir.toAbsolutePath().resolve("<region>").resolve("tls"));
       cluster.uris().forEach((name, uri) -> out.println("  " + name + "  " + uri));
       out.println(
           "try: curl -s -X POST "

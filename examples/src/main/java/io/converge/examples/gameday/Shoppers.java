@@ -17,8 +17,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Shoppers implements AutoCloseable {
 
-  /** One request of a user: when it was answered (timeline ms), whether it succeeded, where. */
-  record Attempt(String user, long atMillis, boolean ok, String region, String detail) {}
+  /**
+   * One request of a user: when it was sent and answered (timeline ms), whether it succeeded,
+   * where.
+   */
+  record Attempt(
+      String user, long sentMillis, long atMillis, boolean ok, String region, String detail) {}
 
   /** How many items a user adds to one cart before starting the next. */
   static final int ITEMS_PER_CART = 50;
@@ -59,6 +63,7 @@ final class Shoppers implements AutoCloseable {
       // A new cart every ITEMS_PER_CART adds: a cart holds at most Carts.MAX_ITEMS items.
       String cart = user + "." + ((n - 1) / ITEMS_PER_CART);
       String body = RegionClient.json(Map.of("item", item, "quantity", 1));
+      long sent = observer.millis();
       try {
         CartRouter.Response response =
             router.send(
@@ -70,19 +75,20 @@ final class Shoppers implements AutoCloseable {
         if (response.ok()) {
           String token = response.header(Region.TOKEN_HEADER).orElseThrow();
           observer.acknowledged(cart, item, response.region(), token);
-          record(new Attempt(user, observer.millis(), true, response.region(), ""));
+          record(new Attempt(user, sent, observer.millis(), true, response.region(), ""));
         } else {
           JsonNode error = RegionClient.parse(response.body()).get("error");
           record(
               new Attempt(
                   user,
+                  sent,
                   observer.millis(),
                   false,
                   response.region(),
                   response.status() + " " + (error == null ? "" : error.asText())));
         }
       } catch (CartRouter.NoHealthyRegionException | CartRouter.UncertainResultException e) {
-        record(new Attempt(user, observer.millis(), false, "", e.getClass().getSimpleName()));
+        record(new Attempt(user, sent, observer.millis(), false, "", e.getClass().getSimpleName()));
       }
       Pause.millis(thinkMillis);
     }

@@ -9,6 +9,8 @@ import io.converge.examples.cart.CartException;
 import io.converge.examples.cart.CartView;
 import io.converge.examples.cart.Carts;
 import io.converge.replication.CausalToken;
+import io.converge.replication.ClockHealth;
+import io.converge.replication.ClockSkewException;
 import io.converge.replication.Consistency;
 import io.converge.replication.Key;
 import io.converge.replication.PeerStatus;
@@ -29,12 +31,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One region of the cart example: a durable {@link Replica} replicating over gRPC to the other
- * regions, and the cart HTTP JSON API on top of it (Javalin). See {@code examples/README.md} for
- * the API.
+ * regions (mutual TLS with {@link RegionConfig#tls()}, plaintext on one machine otherwise), and the
+ * cart HTTP JSON API on top of it (Javalin). See {@code examples/README.md} for the API.
+ *
+ * <p>A region whose clock disagrees beyond the maximum offset with a majority of the regions is
+ * fenced by its replica ({@link Replica#clockHealth()}): {@code /health} answers 503 with the
+ * reason, and cart writes, which the replica refuses with a {@link ClockSkewException}, answer 503
+ * (nothing applied, so a router may send them to another region).
  *
  * <p>Requests choose their write consistency with the {@value #CONSISTENCY_HEADER} header ({@code
  * LOCAL}, {@code QUORUM} or {@code ALL}; the region's default otherwise). Every write answers with
@@ -71,7 +77,6 @@ public final class Region implements AutoCloseable {
   private final Carts carts;
   private final Key<LWWRegister<Long>> healthKey;
   private final ExecutorService healthChecker;
-  private final AtomicReference<Future<?>> runningCheck = new AtomicReference<>();
   private final ObjectMapper json = new ObjectMapper();
   private final Javalin http;
 
@@ -81,9 +86,14 @@ public final class Region implements AutoCloseable {
     GrpcTransport.Builder grpc =
         GrpcTransport.builder()
             .listen("127.0.0.1", config.grpcPort())
-            // Loopback demo: every region is on this machine. Across machines, use tls(...).
-            .plaintext()
             .reconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(1));
+    RegionCertificates.TlsFiles tls = config.tls();
+    if (tls == null) {
+      // Checked by RegionConfig: every peer is on this machine.
+      grpc.plaintext();
+    } else {
+      grpc.tls(tls.certificate(), tls.privateKey(), tls.trustedCa());
+    }
     config.peers().forEach(grpc::peer);
     this.transport = grpc.build();
     this.healthKey = healthKey(config.name());
@@ -165,6 +175,19 @@ public final class Region implements AutoCloseable {
           send(ctx, 504, body);
         });
     c.routes.exception(ReadTimeoutException.class, (e, ctx) -> error(ctx, 504, e.getMessage()));
+    c.routes.exception(
+        ClockSkewException.class,
+        (e, ctx) -> {
+          // 503: nothing was applied, so the router may send the request to another region.
+          ObjectNode body =
+              errorBody(
+                  "this region refuses writes while its clock is fenced; nothing was written, send"
+                      + " the request to another region: "
+                      + e.getMessage());
+          body.put("applied", false);
+          body.set("clock", fenceBody(e.health()));
+          send(ctx, 503, body);
+        });
     c.routes.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
     c.routes.exception(
         Exception.class,
@@ -249,52 +272,92 @@ public final class Region implements AutoCloseable {
   // ---- health, stats, admin ----
 
   /**
-   * Healthy when the replica itself works: a write to this region's health key commits to its store
-   * within {@link #HEALTH_TIMEOUT}. Peers being unreachable does not make a region unhealthy (it
-   * keeps serving its users through a partition); the answer lists them.
+   * Healthy when the replica itself works: its clock is not fenced (it agrees, within the maximum
+   * offset, with a majority of the regions) and a write to this region's health key commits to its
+   * store within {@link #HEALTH_TIMEOUT}. Peers being unreachable does not make a region unhealthy
+   * (it keeps serving its users through a partition); the answer lists them.
    */
   private void health(Context ctx) {
     ObjectNode body = json.createObjectNode();
     body.put("region", config.name());
-    String problem = checkReplica();
+    ClockHealth clockHealth = replica.clockHealth();
+    String problem = clockHealth.fenced() ? clockHealth.reason() : checkReplica();
     body.put("status", problem == null ? "UP" : "DOWN");
     if (problem != null) {
       body.put("reason", problem);
     }
+    body.set("clock", fenceBody(replica.clockHealth()));
     body.set("peers", peersBody());
     send(ctx, problem == null ? 200 : 503, body);
   }
 
-  private String checkReplica() {
-    Future<?> previous = runningCheck.get();
-    if (previous != null && !previous.isDone()) {
-      return "the previous health check has not finished: the replica is stuck";
+  /** The health check's write in flight, and when it started. */
+  private record Check(Future<?> result, long startNanos) {}
+
+  /** Guarded by {@code this}: the latest health check's write. */
+  private Check lastCheck;
+
+  /**
+   * The health check's write to run or join: one at a time, so that concurrent {@code /health}
+   * requests (the router's, an operator's) share one write instead of reporting each other stuck.
+   */
+  private synchronized Check currentCheck() {
+    if (lastCheck == null || lastCheck.result().isDone()) {
+      lastCheck =
+          new Check(
+              healthChecker.submit(
+                  () ->
+                      replica.write(
+                          healthKey,
+                          r -> r.set(clock.currentTimeMillis(), replica.clock(), replica.self()),
+                          Consistency.LOCAL,
+                          HEALTH_TIMEOUT)),
+              System.nanoTime());
     }
-    Future<?> check;
+    return lastCheck;
+  }
+
+  private String checkReplica() {
+    Check check;
     try {
-      check =
-          healthChecker.submit(
-              () ->
-                  replica.write(
-                      healthKey,
-                      r -> r.set(clock.currentTimeMillis(), replica.clock(), replica.self()),
-                      Consistency.LOCAL,
-                      HEALTH_TIMEOUT));
+      check = currentCheck();
     } catch (java.util.concurrent.RejectedExecutionException e) {
       return "the region is shutting down";
     }
-    runningCheck.set(check);
+    long leftNanos = HEALTH_TIMEOUT.toNanos() - (System.nanoTime() - check.startNanos());
     try {
-      check.get(HEALTH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      check.result().get(Math.max(0, leftNanos), TimeUnit.NANOSECONDS);
       return null;
     } catch (TimeoutException e) {
-      return "a write to the replica did not commit within " + HEALTH_TIMEOUT;
+      return "a write to the replica did not commit within "
+          + HEALTH_TIMEOUT
+          + " (it started "
+          + (System.nanoTime() - check.startNanos()) / 1_000_000
+          + " ms ago)";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "interrupted";
     } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof ClockSkewException fenced) {
+        // Fenced between the clock-health read and the write.
+        return fenced.health().reason();
+      }
       return "a write to the replica failed: " + e.getCause();
     }
+  }
+
+  /** The clock fence: whether this region's clock disagrees with a majority of the regions. */
+  private ObjectNode fenceBody(ClockHealth health) {
+    ObjectNode body = json.createObjectNode();
+    body.put("fenced", health.fenced());
+    body.put("refusesWrites", health.refusesWrites());
+    var disagreeing = body.putArray("disagreeing");
+    health.disagreeing().stream().map(Object::toString).sorted().forEach(disagreeing::add);
+    body.put("peers", health.peers());
+    if (health.fenced()) {
+      body.put("reason", health.reason());
+    }
+    return body;
   }
 
   private ObjectNode peersBody() {
@@ -318,6 +381,8 @@ public final class Region implements AutoCloseable {
     body.put("fullStatesSent", stats.fullStatesSent());
     body.put("fullStatesReceived", stats.fullStatesReceived());
     body.put("digestRounds", stats.digestRounds());
+    body.put("oversizedDeltas", stats.oversizedDeltas());
+    // Every reason the library knows, zero or more: a reason added to the library shows up here.
     ObjectNode rejected = body.putObject("rejected");
     ObjectNode rejectsReceived = body.putObject("rejectsReceived");
     for (WireException.Reason reason : WireException.Reason.values()) {
@@ -328,6 +393,7 @@ public final class Region implements AutoCloseable {
     clockBody.put("skewMillis", clock.skew().toMillis());
     clockBody.put("maxOffsetMillis", replica.clock().maxOffset().toMillis());
     clockBody.put("hlc", replica.clock().current().toString());
+    clockBody.set("fence", fenceBody(replica.clockHealth()));
     body.set("peers", peersBody());
     send(ctx, 200, body);
   }

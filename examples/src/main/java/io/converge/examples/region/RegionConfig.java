@@ -1,6 +1,8 @@
 package io.converge.examples.region;
 
 import io.converge.replication.Consistency;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -22,6 +24,9 @@ import java.util.TreeMap;
  * @param clockSkew how far this region's wall clock is set ahead (or behind) of the machine's
  * @param antiEntropyInterval how often the replica compares digests with each peer
  * @param admin whether the game-day endpoints ({@code PUT /admin/clock}) are served
+ * @param tls the region's certificate, private key and trusted CA for mutual TLS between regions;
+ *     {@code null} for plaintext, which trusts whatever replica id a caller claims and is therefore
+ *     allowed only when every peer is on this machine (a loopback address or {@code localhost})
  */
 public record RegionConfig(
     String name,
@@ -35,7 +40,8 @@ public record RegionConfig(
     Duration maxClockOffset,
     Duration clockSkew,
     Duration antiEntropyInterval,
-    boolean admin) {
+    boolean admin,
+    RegionCertificates.TlsFiles tls) {
 
   /** The default write timeout. */
   public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(2);
@@ -64,9 +70,10 @@ public record RegionConfig(
    * @param clockSkew the clock skew
    * @param antiEntropyInterval the anti-entropy interval
    * @param admin whether the admin endpoints are served
-   * @throws NullPointerException if an argument is null
-   * @throws IllegalArgumentException if a port is out of range, a duration is not positive, or a
-   *     peer is this region
+   * @param tls the TLS files, or {@code null} for plaintext (loopback peers only)
+   * @throws NullPointerException if an argument but {@code tls} is null
+   * @throws IllegalArgumentException if a port is out of range, a duration is not positive, a peer
+   *     is this region, or a peer is not on this machine while {@code tls} is null
    */
   public RegionConfig {
     Objects.requireNonNull(name, "name");
@@ -83,6 +90,35 @@ public record RegionConfig(
     checkPositive("maxClockOffset", maxClockOffset);
     Objects.requireNonNull(clockSkew, "clockSkew");
     checkPositive("antiEntropyInterval", antiEntropyInterval);
+    if (tls == null) {
+      peers.forEach(RegionConfig::checkLoopback);
+    }
+  }
+
+  /** Plaintext lets anyone who reaches the port claim a replica id: one host only. */
+  private static void checkLoopback(String peer, String address) {
+    int colon = address.lastIndexOf(':');
+    String host = colon < 0 ? address : address.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    boolean loopback = host.equalsIgnoreCase("localhost");
+    // Only literal addresses are resolved (no DNS lookup): a name other than localhost is refused.
+    if (!loopback && (host.contains(":") || host.matches("[0-9.]+"))) {
+      try {
+        loopback = InetAddress.getByName(host).isLoopbackAddress();
+      } catch (UnknownHostException e) {
+        loopback = false;
+      }
+    }
+    if (!loopback) {
+      throw new IllegalArgumentException(
+          "plaintext replication is for one machine only, but peer "
+              + peer
+              + " is at "
+              + address
+              + ": give the region a certificate (--tls-cert, --tls-key, --tls-ca)");
+    }
   }
 
   private static void checkPort(String what, int port) {

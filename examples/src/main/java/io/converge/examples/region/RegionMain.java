@@ -17,10 +17,12 @@ import picocli.CommandLine.Option;
 
 /**
  * Runs one region as its own process: {@code java -cp converge-examples.jar
- * io.converge.examples.region.RegionMain --name us-east --http-port 8081 ...}. Prints {@code READY
- * http=<port> grpc=<port>} on standard output once it serves, then runs until it is stopped
- * (SIGTERM or, with {@code --exit-on-stdin-eof}, the end of its standard input: how the game-day
- * program's regions die with it).
+ * io.converge.examples.region.RegionMain --name us-east --http-port 8081 --tls-cert us-east.crt
+ * ...}. Replicates over mutual TLS ({@code --tls-cert}, {@code --tls-key}, {@code --tls-ca}; see
+ * {@link RegionCertificates}) or, for peers on this machine only, {@code --plaintext}. Prints
+ * {@code READY http=<port> grpc=<port>} on standard output once it serves, then runs until it is
+ * stopped (SIGTERM or, with {@code --exit-on-stdin-eof}, the end of its standard input: how the
+ * game-day program's regions die with it).
  */
 @Command(
     name = "region",
@@ -83,6 +85,33 @@ public final class RegionMain implements java.util.concurrent.Callable<Integer> 
       description = "Anti-entropy interval (default ${DEFAULT-VALUE}).")
   private Duration antiEntropy;
 
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      description =
+          "This region's certificate, PEM, naming the region in its CN or a DNS SAN (mutual TLS;"
+              + " with --tls-key and --tls-ca).")
+  private Path tlsCertificate;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      description = "The certificate's private key, PEM (PKCS#8).")
+  private Path tlsPrivateKey;
+
+  @Option(
+      names = "--tls-ca",
+      paramLabel = "FILE",
+      description = "The CA certificate, PEM, that peers' certificates must chain to.")
+  private Path tlsCa;
+
+  @Option(
+      names = "--plaintext",
+      description =
+          "Replicate without TLS instead: any caller may claim to be a peer. Only for peers on"
+              + " this machine (loopback addresses).")
+  private boolean plaintext;
+
   @Option(names = "--admin", description = "Serve the game-day endpoint PUT /admin/clock.")
   private boolean admin;
 
@@ -106,6 +135,24 @@ public final class RegionMain implements java.util.concurrent.Callable<Integer> 
     }
   }
 
+  /** The TLS files, or null with {@code --plaintext}; exactly one of the two is required. */
+  private RegionCertificates.TlsFiles tls() {
+    int given =
+        (tlsCertificate == null ? 0 : 1)
+            + (tlsPrivateKey == null ? 0 : 1)
+            + (tlsCa == null ? 0 : 1);
+    if (plaintext && given == 0) {
+      return null;
+    }
+    if (!plaintext && given == 3) {
+      return new RegionCertificates.TlsFiles(tlsCertificate, tlsPrivateKey, tlsCa);
+    }
+    throw new CommandLine.ParameterException(
+        new CommandLine(this),
+        "choose mutual TLS (all of --tls-cert, --tls-key and --tls-ca) or --plaintext (peers on"
+            + " this machine only)");
+  }
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     Map<String, String> peerMap = new LinkedHashMap<>();
@@ -117,20 +164,26 @@ public final class RegionMain implements java.util.concurrent.Callable<Integer> 
       }
       peerMap.put(peer.substring(0, eq), peer.substring(eq + 1));
     }
-    RegionConfig config =
-        new RegionConfig(
-            name,
-            httpPort,
-            grpcPort,
-            dataDirectory,
-            peerMap,
-            consistency,
-            writeTimeout,
-            readTimeout,
-            maxClockOffset,
-            clockSkew,
-            antiEntropy,
-            admin);
+    RegionConfig config;
+    try {
+      config =
+          new RegionConfig(
+              name,
+              httpPort,
+              grpcPort,
+              dataDirectory,
+              peerMap,
+              consistency,
+              writeTimeout,
+              readTimeout,
+              maxClockOffset,
+              clockSkew,
+              antiEntropy,
+              admin,
+              tls());
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+    }
     Region region = Region.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -1,5 +1,8 @@
 package io.converge.examples.router;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -52,6 +55,7 @@ import java.util.stream.Collectors;
 public final class CartRouter implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(CartRouter.class.getName());
+  private static final ObjectMapper HEALTH_JSON = new ObjectMapper();
 
   private final List<Region> regions;
   private final Map<String, Integer> homes;
@@ -381,14 +385,16 @@ public final class CartRouter implements AutoCloseable {
             .GET()
             .build();
     return healthClient
-        .sendAsync(request, HttpResponse.BodyHandlers.discarding())
+        .sendAsync(request, HttpResponse.BodyHandlers.ofString())
         .handle(
             (response, error) -> {
               if (error != null) {
                 return "health check: " + describe(error);
               }
               int status = response.statusCode();
-              return status >= 200 && status < 300 ? null : "health check: HTTP " + status;
+              return status >= 200 && status < 300
+                  ? null
+                  : "health check: HTTP " + status + reasonOf(response.body());
             });
   }
 
@@ -518,6 +524,20 @@ public final class CartRouter implements AutoCloseable {
       }
     }
     return false;
+  }
+
+  /** The {@code reason} a region's health answer gives (": " + reason), or "" without one. */
+  private static String reasonOf(String healthBody) {
+    try {
+      JsonNode reason = HEALTH_JSON.readTree(healthBody).path("reason");
+      if (!reason.isTextual()) {
+        return "";
+      }
+      String text = reason.textValue();
+      return ": " + (text.length() <= 300 ? text : text.substring(0, 300) + "...");
+    } catch (JsonProcessingException e) {
+      return "";
+    }
   }
 
   private static String abbreviate(String body) {

@@ -92,13 +92,33 @@ class GameDayIT {
 
   @Test
   @Timeout(180)
-  void clockSkew_lwwByHlc_beyondMaxOffsetRefusedAndCounted(TestReporter reporter) throws Exception {
-    assertPassed(
-        play("skew", reporter),
-        "B's timestamp is after A's",
-        "shows B, the later write",
-        "refuse and count",
-        "not dragged forward",
-        "every region holds every write once the clock is fixed");
+  void clockSkew_lwwByHlc_beyondMaxOffsetFencedAheadAndBehind_usersFailOver(TestReporter reporter)
+      throws Exception {
+    List<String> claims = new java.util.ArrayList<>();
+    claims.addAll(
+        List.of(
+            "B's timestamp is after A's",
+            "shows B, the later write",
+            "the others refuse and count",
+            "not dragged forward",
+            "refuses and counts the others' messages while its clock is behind",
+            "every region holds every write once the clock is fixed",
+            "every region shows the same"));
+    for (String way : List.of("ahead", "behind")) {
+      claims.addAll(
+          List.of(
+              "reports DOWN with its reason (clock " + way + ")",
+              "us-east stays UP while ap-northeast's clock is " + way,
+              "refuses writes with 503 and the reason while fenced (clock " + way + ")",
+              "users are failed over: dave's write went to another region (clock " + way + ")",
+              "users failed over while it was fenced (clock " + way + ")",
+              "reports UP again once its clock is fixed (" + way + ")",
+              "users go home again (" + way + ")",
+              "no write made during the skew beats a later one: the address written later in"
+                  + " real time in eu-west wins in every region (clock "
+                  + way
+                  + ")"));
+    }
+    assertPassed(play("skew", reporter), claims.toArray(String[]::new));
   }
 }
