@@ -1,33 +1,18 @@
 package io.converge.replication.codec;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.converge.replication.fuzz.Corpus;
 import io.converge.replication.fuzz.Samples;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
-/**
- * Fuzzes the decoder of {@link CrdtCodec#gCounter(WireLimits)} on untrusted bytes (the checks and
- * the input layout: {@link CodecFuzzing}). The corpus, replayed by {@code mvn verify}, is in {@code
- * GCounterCodecFuzzTestInputs/decode} among the test resources.
- */
-final class GCounterCodecFuzzTest {
+/** Fuzzes the decoder of {@link CrdtCodec#gCounter(WireLimits)} (see {@link CodecFuzzTarget}). */
+final class GCounterCodecFuzzTest extends CodecFuzzTarget {
 
-  @FuzzTest
-  void decode(byte[] input) {
-    int config = CodecFuzzing.config(input);
-    CodecFuzzing.check(
-        CrdtCodec.gCounter(CodecFuzzing.limits(config)), CodecFuzzing.payload(input));
+  @Override
+  CrdtCodec<?> codec(int config) {
+    return CrdtCodec.gCounter(CodecFuzzing.limits(config));
   }
 
-  @Test
-  @EnabledIfSystemProperty(named = Corpus.WRITE_SEEDS, matches = "true")
-  void writeSeeds() {
-    Map<String, byte[]> seeds = new LinkedHashMap<>();
-    seeds.putAll(
-        CodecFuzzing.seeds("gcounter", 0, Samples.gCounters(), CrdtCodec.gCounter()::encode));
-    Corpus.write(getClass(), "decode", seeds);
+  @Override
+  Map<String, byte[]> seeds() {
+    return CodecFuzzing.seeds("gcounter", 0, Samples.gCounters(), CrdtCodec.gCounter()::encode);
   }
 }
