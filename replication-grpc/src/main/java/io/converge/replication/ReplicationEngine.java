@@ -174,6 +174,14 @@ final class ReplicationEngine implements Transport.Listener {
 
   private static final int MAX_CHUNKS = 1 << 16;
 
+  /**
+   * Full-state transfers a peer may have in progress at once (chunks received, not all of them). An
+   * honest peer sends each key's chunks one after the other, so it has one; without a bound a peer
+   * could start a transfer for every declared key and make this replica hold a chunk table (up to
+   * {@value #MAX_CHUNKS} entries) and up to a message's worth of bytes for each.
+   */
+  static final int MAX_ASSEMBLIES_PER_PEER = 8;
+
   /** Records appended to the store between two checkpoints, at most. */
   static final int CHECKPOINT_EVERY = 10_000;
 
@@ -708,7 +716,17 @@ final class ReplicationEngine implements Transport.Listener {
       Slot<?> slot = slots.get(declaration.name());
       @SuppressWarnings("unchecked")
       T current = slot == null ? declaration.zero() : (T) slot.state;
-      T merged = current.merge(delta).resetDelta();
+      T merged;
+      try {
+        merged = current.merge(delta).resetDelta();
+      } catch (IllegalStateException contradiction) {
+        throw new IllegalArgumentException(
+            "causal token write to key "
+                + declaration.name()
+                + " contradicts the value held: "
+                + contradiction.getMessage(),
+            contradiction);
+      }
       return merged == current || merged.equals(current);
     }
   }
@@ -1193,6 +1211,19 @@ final class ReplicationEngine implements Transport.Listener {
         || assembly.transfer != chunk.getTransfer()
         || assembly.parts.length != count) {
       // A new transfer replaces an unfinished one: chunks of two transfers are never combined.
+      if (assembly == null && peer.assemblies.size() >= MAX_ASSEMBLIES_PER_PEER) {
+        throw new WireException(
+            WireException.Reason.OVERSIZED,
+            "full state chunk for key "
+                + chunk.getKey()
+                + " would be the "
+                + (MAX_ASSEMBLIES_PER_PEER + 1)
+                + "th full-state transfer in progress from "
+                + peer.id
+                + "; at most "
+                + MAX_ASSEMBLIES_PER_PEER
+                + " at once");
+      }
       assembly = new Assembly(chunk.getTransfer(), count);
       peer.assemblies.put(chunk.getKey(), assembly);
     }
@@ -1543,6 +1574,7 @@ final class ReplicationEngine implements Transport.Listener {
       List<BooleanSupplier> merges = new ArrayList<>();
       List<WireException> mismatches = new ArrayList<>();
       List<Long> mismatched = new ArrayList<>();
+      List<Long> appliedSequences = new ArrayList<>();
       for (KeyedDelta delta : batch.getDeltasList()) {
         if (sequence == expected) {
           try {
@@ -1557,6 +1589,7 @@ final class ReplicationEngine implements Transport.Listener {
                     decoded -> admission.check(decoded, peer.id, where)));
             targets.add(slot);
             applied.add(delta);
+            appliedSequences.add(sequence);
           } catch (WireException e) {
             if (!refusesOneDelta(e.reason())) {
               throw e;
@@ -1572,7 +1605,17 @@ final class ReplicationEngine implements Transport.Listener {
       }
       for (int i = 0; i < targets.size(); i++) {
         Slot<?> slot = targets.get(i);
-        if (merges.get(i).getAsBoolean()) {
+        boolean merged;
+        try {
+          merged = merges.get(i).getAsBoolean();
+        } catch (WireException e) {
+          // It contradicts the value held (or one applied just before it in this batch): refused
+          // alone, like a delta whose meaning is refused.
+          mismatches.add(e);
+          mismatched.add(appliedSequences.get(i));
+          continue;
+        }
+        if (merged) {
           lock.notifyAll(); // readers waiting for a causal token
           notifyLater(fx, slot);
           KeyedDelta changed = applied.get(i);
@@ -1846,7 +1889,18 @@ final class ReplicationEngine implements Transport.Listener {
       }
       return () -> {
         T before = state;
-        T merged = before.merge(decoded).resetDelta();
+        T merged;
+        try {
+          merged = before.merge(decoded).resetDelta();
+        } catch (IllegalStateException contradiction) {
+          // The value contradicts one held here (two different last-writer-wins values with the
+          // same timestamp and writer: a stamp is issued once, so one of them is forged). The state
+          // is untouched.
+          throw new WireException(
+              WireException.Reason.FORGED_EVENT,
+              "key " + key.name() + ": " + contradiction.getMessage(),
+              contradiction);
+        }
         state = merged;
         return merged != before && !merged.equals(before);
       };

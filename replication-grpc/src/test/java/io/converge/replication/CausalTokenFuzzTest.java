@@ -19,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Fuzzes the parsers of {@link CausalToken}, which read tokens back from clients (an HTTP header, a
@@ -57,7 +56,6 @@ final class CausalTokenFuzzTest {
   }
 
   @Test
-  @EnabledIfSystemProperty(named = Corpus.WRITE_SEEDS, matches = "true")
   void writeSeeds() {
     CausalToken counter =
         CausalToken.of(

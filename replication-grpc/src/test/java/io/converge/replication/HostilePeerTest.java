@@ -309,6 +309,34 @@ final class HostilePeerTest {
   }
 
   @Test
+  void fullStateChunks_transfersStartedForManyKeys_boundedPerPeer_oversizedAndDisconnected() {
+    // Found reading the code after fuzzing: chunk 0 of many, for many keys, made the replica hold
+    // a chunk table and buffered bytes per key until the peer disconnected.
+    Replica r = cluster.start("r9", b -> b.keyFamily("k:", Key::gCounter));
+    cluster.advance(SECOND);
+    for (int i = 0; i <= ReplicationEngine.MAX_ASSEMBLIES_PER_PEER; i++) {
+      rogue.send(
+          r.self(),
+          cluster
+              .envelopeFrom("rogue")
+              .setFullState(
+                  FullStateChunk.newBuilder()
+                      .setKey("k:" + i)
+                      .setType("GCounter")
+                      .setChunkIndex(0)
+                      .setChunkCount(65_536)
+                      .setTransfer(i + 1)
+                      .setPayload(ByteString.copyFrom(new byte[1000])))
+              .build());
+    }
+    cluster.advance(SECOND);
+    assertEquals(1, r.stats().rejected(Reason.OVERSIZED), r.stats()::toString);
+    assertTrue(
+        cluster.rawPeerEvents.stream().anyMatch(e -> e.contains("OVERSIZED")),
+        cluster.rawPeerEvents::toString);
+  }
+
+  @Test
   void honestReplicas_allTypes_nothingRefused() {
     Replica r2 = start("r2");
     cluster.advance(SECOND);

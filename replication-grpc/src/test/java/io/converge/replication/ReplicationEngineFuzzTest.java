@@ -55,9 +55,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Fuzzes the engine's handling of one whole message from a peer ({@link
@@ -507,17 +505,15 @@ final class ReplicationEngineFuzzTest {
   }
 
   /**
-   * An open finding of the fuzzer, kept out of the replayed corpus so that the build stays green
-   * until the engine is fixed (then enable this test and move the input into {@code
-   * ReplicationEngineFuzzTestInputs/onMessage}): a batch of two LWW-register deltas from {@code b}
-   * with the same stamp (timestamp and writer) and different values. The engine prepares both
-   * merges against the same state, applies the first, and the second throws {@link
-   * IllegalStateException} ("two different values with the same stamp") out of {@code onMessage}:
-   * no typed refusal, and the first delta stays applied while the batch is neither acknowledged nor
-   * refused. Two messages do the same (the second delta, or a full state, meets the first value).
+   * A finding of the fuzzer, fixed (its input is also in the replayed corpus): a batch of two
+   * LWW-register deltas from {@code b} with the same stamp (timestamp and writer) and different
+   * values. The engine prepared both merges against the same state, applied the first, and the
+   * second threw {@link IllegalStateException} ("two different values with the same stamp") out of
+   * {@code onMessage}: no typed refusal, and the first delta stayed applied while the batch was
+   * neither acknowledged nor refused. Now the contradicting delta is refused alone ({@code
+   * FORGED_EVENT}: a stamp is issued once), and the rest of the batch is acknowledged.
    */
   @Test
-  @Disabled("open finding, reported: an LWW same-stamp conflict escapes onMessage")
   void finding_lwwSameStampTwoValues_refusedNotThrown() throws IOException {
     try (InputStream in =
         getClass()
@@ -527,7 +523,6 @@ final class ReplicationEngineFuzzTest {
   }
 
   @Test
-  @EnabledIfSystemProperty(named = Corpus.WRITE_SEEDS, matches = "true")
   void writeSeeds() {
     Map<String, byte[]> seeds = new LinkedHashMap<>();
     // Structured: mode 1, sender b (choice 2), version 1 (choice 1), sent_at NOW - 5 (choice 3).

@@ -4,7 +4,6 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.converge.replication.fuzz.Corpus;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * A fuzz target for the decoder of one {@link CrdtCodec} (the checks and the input layout: {@link
@@ -27,7 +26,6 @@ abstract class CodecFuzzTarget {
   }
 
   @Test
-  @EnabledIfSystemProperty(named = Corpus.WRITE_SEEDS, matches = "true")
   void writeSeeds() {
     Corpus.write(getClass(), "decode", seeds());
   }

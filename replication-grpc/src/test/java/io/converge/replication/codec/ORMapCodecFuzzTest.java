@@ -13,7 +13,6 @@ import io.converge.replication.fuzz.Samples;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Fuzzes the decoder of {@link CrdtCodec#orMap(ElementCodec, CausalCodec, WireLimits)}, and so the
@@ -71,7 +70,6 @@ final class ORMapCodecFuzzTest {
   }
 
   @Test
-  @EnabledIfSystemProperty(named = Corpus.WRITE_SEEDS, matches = "true")
   void writeSeeds() {
     CausalCodec<ORSet<String>> sets = CrdtCodec.orSet(STRINGS);
     CausalCodec<MVRegister<String>> registers = CrdtCodec.mvRegister(STRINGS);

@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Fuzzes {@link RecordCodec#decode}, which reads the records of a data directory back (a disk that
@@ -45,7 +44,6 @@ final class RecordCodecFuzzTest {
   }
 
   @Test
-  @EnabledIfSystemProperty(named = Corpus.WRITE_SEEDS, matches = "true")
   void writeSeeds() {
     Map<String, byte[]> seeds = new LinkedHashMap<>();
     seeds.put(

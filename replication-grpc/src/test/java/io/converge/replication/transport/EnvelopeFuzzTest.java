@@ -31,7 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Fuzzes how {@link GrpcTransport} reads the bytes of an inbound message ({@code
@@ -75,7 +74,6 @@ final class EnvelopeFuzzTest {
   }
 
   @Test
-  @EnabledIfSystemProperty(named = Corpus.WRITE_SEEDS, matches = "true")
   void writeSeeds() {
     Map<String, Envelope> envelopes = new LinkedHashMap<>();
     envelopes.put(
