@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
@@ -307,11 +306,10 @@ public final class Replica implements AutoCloseable {
 
   /**
    * Calls {@code listener} with the new value after each change of a key, local or remote, outside
-   * the replica's lock, on the {@linkplain Builder#listenerExecutor listener executor}. Calls come
-   * one at a time, in the order the changes were applied (per key and across keys). A merge from a
-   * peer that changes nothing is not notified. A listener that throws is caught: the exception is
-   * counted ({@link Stats#listenerErrors()}, {@code converge.listener.errors}) and logged, and it
-   * never reaches the writer (whose write is applied) or the transport.
+   * the replica's lock (on the thread that made the change: the updater's, or the transport's). A
+   * merge from a peer that changes nothing is not notified. A listener that throws is caught: the
+   * exception is counted ({@link Stats#listenerErrors()}, {@code converge.listener.errors}) and
+   * logged, and never reaches the writer (whose write is applied) or the transport.
    *
    * @param key the key
    * @param listener the listener
@@ -439,7 +437,6 @@ public final class Replica implements AutoCloseable {
     private PhysicalClock physicalClock;
     private Duration maxClockOffset;
     private ClockSkewPolicy clockSkewPolicy = ClockSkewPolicy.FENCE;
-    private Executor listenerExecutor = Runnable::run;
     private Consistency defaultConsistency = Consistency.LOCAL;
     private final Map<String, Consistency> consistencyByPrefix = new LinkedHashMap<>();
     private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
@@ -757,23 +754,6 @@ public final class Replica implements AutoCloseable {
     }
 
     /**
-     * Sets where subscribers ({@link Replica#subscribe}) are called. By default they run on the
-     * thread that finds no delivery running after a change: the writer's, or the transport's thread
-     * that applied a peer's change (so a slow listener slows that thread). Give an executor to run
-     * them elsewhere; either way calls come one at a time, in the order the changes were applied,
-     * and an exception a listener throws is caught and counted. The replica does not shut the
-     * executor down.
-     *
-     * @param executor where listeners run
-     * @return this builder
-     * @throws NullPointerException if {@code executor} is null
-     */
-    public Builder listenerExecutor(Executor executor) {
-      this.listenerExecutor = Objects.requireNonNull(executor, "executor");
-      return this;
-    }
-
-    /**
      * Sets what the replica does while its clock disagrees, beyond the maximum clock offset, with a
      * majority of its peers (see {@link ClockHealth}): {@link ClockSkewPolicy#FENCE} (the default)
      * refuses writes with a {@link ClockSkewException}; {@link ClockSkewPolicy#REPORT} only reports
@@ -881,8 +861,7 @@ public final class Replica implements AutoCloseable {
               families,
               meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(),
               store,
-              clockSkewPolicy,
-              listenerExecutor);
+              clockSkewPolicy);
       if (recovered != null) {
         engine.restore(recovered);
       }

@@ -43,7 +43,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -190,6 +189,12 @@ final class ReplicationEngine implements Transport.Listener {
 
   private final Object lock = new Object();
 
+  private static final System.Logger LOG = System.getLogger(ReplicationEngine.class.getName());
+
+  /** Subscriber calls that threw (caught and logged). */
+  private final java.util.concurrent.atomic.AtomicLong listenerErrors =
+      new java.util.concurrent.atomic.AtomicLong();
+
   /**
    * What the engine sends, in the order it decided under {@link #lock} (each {@link Effects#send}
    * appends here while holding it), waiting to be handed to the transport in that same order. An
@@ -219,11 +224,6 @@ final class ReplicationEngine implements Transport.Listener {
 
   /** Whether this replica's clock disagrees with a majority of its cluster; under {@link #lock}. */
   private final ClockFence fence;
-
-  /**
-   * Delivers changes to subscribers, in order, on the listener executor; catches what they throw.
-   */
-  private final ListenerDispatcher listeners;
 
   /** Checks what received values mean: timestamps at any depth, deltas' origins. */
   private final Admission admission;
@@ -289,10 +289,8 @@ final class ReplicationEngine implements Transport.Listener {
       Map<String, Function<String, Key<?>>> families,
       MeterRegistry registry,
       DurableStore store,
-      ClockSkewPolicy clockSkewPolicy,
-      Executor listenerExecutor) {
+      ClockSkewPolicy clockSkewPolicy) {
     this.self = self;
-    this.listeners = new ListenerDispatcher(listenerExecutor, self.name());
     this.fence = new ClockFence(clockSkewPolicy, clock.maxOffset());
     this.admission = new Admission(clock);
     this.startedAt = clock.now().physical();
@@ -312,7 +310,7 @@ final class ReplicationEngine implements Transport.Listener {
       rejected.put(reason, 0L);
       rejectsReceived.put(reason, 0L);
     }
-    meters.listenerErrors(listeners, ListenerDispatcher::errors);
+    meters.listenerErrors(listenerErrors, java.util.concurrent.atomic.AtomicLong::get);
     meters.clockGauges(
         this, e -> e.clockHealth().fenced() ? 1 : 0, e -> e.clockHealth().disagreeing().size());
   }
@@ -806,7 +804,7 @@ final class ReplicationEngine implements Transport.Listener {
           oversizedDeltas,
           rejected,
           rejectsReceived,
-          listeners.errors());
+          listenerErrors.get());
     }
   }
 
@@ -915,17 +913,27 @@ final class ReplicationEngine implements Transport.Listener {
     return null;
   }
 
-  /**
-   * Queues the key's new value for its subscribers, in the order of application (under the lock);
-   * {@link Effects#run} starts their delivery once the lock is released.
-   */
   private <T extends DeltaCrdt<T>> void notifyLater(Effects fx, Slot<T> slot) {
     CopyOnWriteArrayList<Consumer<Object>> list = subscribers.get(slot.key.name());
     if (list != null && !list.isEmpty()) {
       T value = slot.state;
-      for (Consumer<Object> listener : list) {
-        listeners.enqueue(slot.key.name(), listener, value);
-      }
+      String name = slot.key.name();
+      fx.notifications.add(
+          () -> {
+            for (Consumer<Object> listener : list) {
+              try {
+                listener.accept(value);
+              } catch (RuntimeException e) {
+                // The change is applied: a listener's failure must not reach the writer (who
+                // would retry, and count twice) or the transport's thread.
+                listenerErrors.incrementAndGet();
+                LOG.log(
+                    System.Logger.Level.WARNING,
+                    "replica " + self + ": a listener of key " + name + " threw; change applied",
+                    e);
+              }
+            }
+          });
     }
   }
 
@@ -1760,6 +1768,7 @@ final class ReplicationEngine implements Transport.Listener {
    * decided), then notifications.
    */
   private final class Effects {
+    private final List<Runnable> notifications = new ArrayList<>();
     private long ticket;
 
     /** The last store ticket issued when this effect queued its last envelope. */
@@ -1843,7 +1852,9 @@ final class ReplicationEngine implements Transport.Listener {
                 + self
                 + ": it is applied in memory and may be lost in a crash");
       }
-      listeners.drain();
+      for (Runnable notification : notifications) {
+        notification.run();
+      }
     }
   }
 

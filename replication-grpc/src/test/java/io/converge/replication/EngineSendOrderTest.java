@@ -71,8 +71,7 @@ final class EngineSendOrderTest {
             Map.of(),
             new SimpleMeterRegistry(),
             store,
-            ClockSkewPolicy.FENCE,
-            Runnable::run);
+            ClockSkewPolicy.FENCE);
     engine.start();
     engine.onPeerUp(PEER);
   }

@@ -206,8 +206,7 @@ final class ReplicationEngineFuzzTest {
               Map.of(),
               new SimpleMeterRegistry(),
               null,
-              ClockSkewPolicy.FENCE,
-              Runnable::run);
+              ClockSkewPolicy.FENCE);
       engine.start();
       engine.onPeerUp(PEER);
       // Some state of its own (and deltas in its log, for Acks to act on).
