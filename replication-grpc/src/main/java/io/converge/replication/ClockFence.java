@@ -27,6 +27,12 @@ final class ClockFence {
   private final Map<ReplicaId, Evidence> evidence = new HashMap<>();
   private long observations;
 
+  /**
+   * Whether some peer disagrees now; written under the engine's lock, read without it so that a
+   * write need not read the configured peers (a copy) while every clock agrees.
+   */
+  private volatile boolean anyDisagreement;
+
   ClockFence(ClockSkewPolicy policy, Duration maxOffset) {
     this.policy = policy;
     this.maxOffset = maxOffset;
@@ -48,29 +54,51 @@ final class ClockFence {
     return evidence.computeIfAbsent(peer, p -> new Evidence());
   }
 
+  /** Recomputes {@link #anyDisagreement} after new evidence. */
+  private void observed() {
+    boolean any = false;
+    for (Evidence e : evidence.values()) {
+      any |= e.disagrees();
+    }
+    anyDisagreement = any;
+  }
+
+  /**
+   * Whether some peer's clock disagrees with this replica's now: if not, no write can be refused
+   * and {@link #health} need not be asked. Safe to call without the engine's lock.
+   */
+  boolean anyDisagreement() {
+    return anyDisagreement;
+  }
+
   /** This replica refused an envelope of {@code peer} whose timestamp was beyond the offset. */
   void refusedTheirs(ReplicaId peer) {
     of(peer).refusedTheirs = ++observations;
+    observed();
   }
 
   /** This replica accepted the timestamp of an envelope of {@code peer}. */
   void acceptedTheirs(ReplicaId peer) {
     of(peer).acceptedTheirs = ++observations;
+    observed();
   }
 
   /** {@code peer} refused a message of this replica with {@code CLOCK_OFFSET}. */
   void theyRefusedOurs(ReplicaId peer) {
     of(peer).theyRefusedOurs = ++observations;
+    observed();
   }
 
   /** {@code peer} answered a message of this replica (an Ack or a digest response). */
   void theyAcceptedOurs(ReplicaId peer) {
     of(peer).theyAcceptedOurs = ++observations;
+    observed();
   }
 
   /** Forgets what is known of a peer's clock: its connection went down. */
   void forget(ReplicaId peer) {
     evidence.remove(peer);
+    observed();
   }
 
   /**

@@ -44,6 +44,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -192,8 +193,7 @@ final class ReplicationEngine implements Transport.Listener {
   private static final System.Logger LOG = System.getLogger(ReplicationEngine.class.getName());
 
   /** Subscriber calls that threw (caught and logged). */
-  private final java.util.concurrent.atomic.AtomicLong listenerErrors =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong listenerErrors = new AtomicLong();
 
   /**
    * What the engine sends, in the order it decided under {@link #lock} (each {@link Effects#send}
@@ -310,7 +310,7 @@ final class ReplicationEngine implements Transport.Listener {
       rejected.put(reason, 0L);
       rejectsReceived.put(reason, 0L);
     }
-    meters.listenerErrors(listenerErrors, java.util.concurrent.atomic.AtomicLong::get);
+    meters.listenerErrors(listenerErrors, AtomicLong::get);
     meters.clockGauges(
         this, e -> e.clockHealth().fenced() ? 1 : 0, e -> e.clockHealth().disagreeing().size());
   }
@@ -388,13 +388,16 @@ final class ReplicationEngine implements Transport.Listener {
     T result;
     long sequence = 0;
     CausalToken token;
-    // Read before the lock: a transport may call this engine back while holding its own lock.
-    Set<ReplicaId> configured = transport.peers();
+    // Read before the lock (a transport may call this engine back while holding its own), and
+    // only while some clock disagrees: evidence that arrives meanwhile applies to the next write.
+    Set<ReplicaId> configured = fence.anyDisagreement() ? transport.peers() : null;
     synchronized (lock) {
       checkOpen();
-      ClockHealth health = fence.health(configured);
-      if (health.refusesWrites()) {
-        throw new ClockSkewException(key.name(), health);
+      if (configured != null) {
+        ClockHealth health = fence.health(configured);
+        if (health.refusesWrites()) {
+          throw new ClockSkewException(key.name(), health);
+        }
       }
       Slot<T> slot = localSlot(key, true);
       T next = Objects.requireNonNull(function.apply(slot.state.resetDelta()), "function result");

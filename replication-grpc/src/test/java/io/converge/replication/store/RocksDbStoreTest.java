@@ -474,12 +474,22 @@ final class RocksDbStoreTest {
           long ticket = store.append(List.of(rec("a", "1")), 0);
           ExecutorService pool = Executors.newSingleThreadExecutor();
           try {
+            java.util.concurrent.atomic.AtomicReference<Thread> waiting =
+                new java.util.concurrent.atomic.AtomicReference<>();
             Future<?> waiter =
                 pool.submit(
                     () -> {
+                      waiting.set(Thread.currentThread());
                       store.awaitDurable(ticket);
                       return null;
                     });
+            // Close only once the waiter waits: closing first would test awaitDurable on a
+            // closed store (which throws, see close_idempotent_thenEveryMethodThrows).
+            while (waiting.get() == null
+                || (waiting.get().getState() != Thread.State.WAITING
+                    && waiting.get().getState() != Thread.State.TIMED_WAITING)) {
+              Thread.onSpinWait();
+            }
             store.close(); // syncs what is left, so the waiter returns normally
             waiter.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
           } finally {
