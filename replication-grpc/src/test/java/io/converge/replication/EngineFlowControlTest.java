@@ -25,6 +25,17 @@ final class EngineFlowControlTest {
   /** Updates written at once, before any Ack can arrive: sixteen windows. */
   private static final int BURST = 16 * ReplicationEngine.WINDOW;
 
+  /**
+   * Messages that carry the first window of a burst: the first write's delta alone, then full
+   * batches (a write made while a batch that is not full is in flight waits for its Ack).
+   */
+  private static final long FIRST_WINDOW_MESSAGES =
+      1 + (ReplicationEngine.WINDOW - 1) / ReplicationEngine.MAX_DELTAS_PER_BATCH;
+
+  /** The deltas those messages carry (the rest of the window waits, not full, for an Ack). */
+  private static final long FIRST_WINDOW_DELTAS =
+      1 + (FIRST_WINDOW_MESSAGES - 1) * ReplicationEngine.MAX_DELTAS_PER_BATCH;
+
   private SimulatedCluster cluster;
 
   @BeforeEach
@@ -67,8 +78,9 @@ final class EngineFlowControlTest {
     long before = messages(r1, r2);
 
     burst(r1, BURST);
-    // The first window went one write at a time, as each delta was made; the rest waits.
-    assertEquals(ReplicationEngine.WINDOW, messages(r1, r2) - before);
+    // The first window went as the writes were made: the first delta alone, then (while that
+    // batch is in flight) each batch once full; the rest waits.
+    assertEquals(FIRST_WINDOW_MESSAGES, messages(r1, r2) - before);
     assertEquals(BURST, r1.peers().get(r2.self()).pendingDeltas());
 
     cluster.advance(Duration.ofSeconds(5)); // less than one resend interval: no resend can help
@@ -77,7 +89,7 @@ final class EngineFlowControlTest {
     assertEquals(BURST, r1.stats().deltasSent(), "every delta sent once");
     // After the first window, each Ack that sends sends at least MIN_WINDOW_OPENING deltas (in at
     // most two batches: MAX_DELTAS_PER_BATCH is at least MIN_WINDOW_OPENING), not one per Ack.
-    long batches = messages(r1, r2) - before - ReplicationEngine.WINDOW;
+    long batches = messages(r1, r2) - before - FIRST_WINDOW_MESSAGES;
     long bound = 2L * (BURST - ReplicationEngine.WINDOW) / ReplicationEngine.MIN_WINDOW_OPENING;
     assertTrue(
         batches <= bound,
@@ -95,7 +107,7 @@ final class EngineFlowControlTest {
     // The log keeps the last maxLog deltas: the first window, in flight, is dropped from it while
     // its Acks are still to come, and so are the deltas that waited behind it.
     burst(r1, BURST);
-    assertEquals(ReplicationEngine.WINDOW, messages(r1, r2) - before, "no skip while in flight");
+    assertEquals(FIRST_WINDOW_MESSAGES, messages(r1, r2) - before, "no skip while in flight");
 
     cluster.advance(Duration.ofSeconds(5));
     // One skip to the oldest delta held, then the deltas the log held, in full batches (a
@@ -103,14 +115,36 @@ final class EngineFlowControlTest {
     assertEquals(0, r1.peers().get(r2.self()).pendingDeltas());
     assertEquals(BURST, r2.get(VISITS).value());
     assertEquals(
-        ReplicationEngine.WINDOW + maxLog,
+        FIRST_WINDOW_DELTAS + maxLog,
         r2.stats().deltasReceived(),
-        "the first window and the deltas the log still held");
-    assertEquals(ReplicationEngine.WINDOW + maxLog, r1.stats().deltasSent(), "each sent once");
-    long skipsAndBatches = messages(r1, r2) - before - ReplicationEngine.WINDOW;
+        "the first window's full batches and the deltas the log still held");
+    assertEquals(FIRST_WINDOW_DELTAS + maxLog, r1.stats().deltasSent(), "each sent once");
+    long skipsAndBatches = messages(r1, r2) - before - FIRST_WINDOW_MESSAGES;
     long bound = 1 + 2L * maxLog / ReplicationEngine.MIN_WINDOW_OPENING;
     assertTrue(
         skipsAndBatches <= bound,
         () -> skipsAndBatches + " messages after the first window carried " + maxLog + " deltas");
+  }
+
+  @Test
+  void writesMadeWhileABatchIsInFlight_leaveTogetherOnItsAck_aWriteOnAnIdleLinkLeavesAtOnce() {
+    Replica r1 = start("r1", Replica.Builder.DEFAULT_MAX_LOG_ENTRIES);
+    Replica r2 = start("r2", Replica.Builder.DEFAULT_MAX_LOG_ENTRIES);
+    cluster.advance(Duration.ofSeconds(1));
+    long before = messages(r1, r2);
+
+    burst(r1, 10);
+    assertEquals(1, messages(r1, r2) - before, "the first write leaves at once, the rest wait");
+    assertEquals(10, r1.peers().get(r2.self()).pendingDeltas());
+
+    cluster.advance(Duration.ofSeconds(1)); // less than a resend interval: only Acks send
+    assertEquals(2, messages(r1, r2) - before, "the nine others in one batch, on the first's Ack");
+    assertEquals(10, r2.get(VISITS).value());
+    assertEquals(10, r1.stats().deltasSent(), "each sent once");
+
+    burst(r1, 1);
+    assertEquals(3, messages(r1, r2) - before, "nothing in flight: a write leaves at once");
+    cluster.advance(Duration.ofSeconds(1));
+    assertEquals(11, r2.get(VISITS).value());
   }
 }

@@ -72,6 +72,10 @@ final class EngineSendOrderTest {
             new SimpleMeterRegistry(),
             store,
             ClockSkewPolicy.FENCE);
+    // Each write in a batch of its own (by default a write made while a batch that is not full is
+    // in flight waits for its Ack): the order of batches is what this test is about, and batches
+    // that are full go whatever is in flight.
+    engine.maxPartialBatchesInFlight(Integer.MAX_VALUE);
     engine.start();
     engine.onPeerUp(PEER);
   }
