@@ -20,6 +20,7 @@ import io.converge.crdt.WireParts;
 import io.converge.replication.codec.WireException;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Checks what a value received from a peer <i>means</i>, after its codec checked its shape: the
@@ -63,10 +64,11 @@ final class Admission {
    *
    * @param value the decoded delta or full state
    * @param origin the sender of a delta, whose events alone it may introduce; null for a full state
-   * @param where names the value in the exception's message (the key, the peer)
+   * @param where names the value in the exception's message (the key, the peer); called only to
+   *     build that message
    * @throws WireException CLOCK_OFFSET or FORGED_EVENT, naming the value
    */
-  void check(Object value, ReplicaId origin, String where) {
+  void check(Object value, ReplicaId origin, Supplier<String> where) {
     new Walk(clock.acceptableUntil(), origin, where).value(value);
   }
 
@@ -75,12 +77,12 @@ final class Admission {
    *
    * @throws WireException CLOCK_OFFSET if it is beyond the maximum offset
    */
-  void checkTimestamp(HlcTimestamp timestamp, String where) {
+  void checkTimestamp(HlcTimestamp timestamp, Supplier<String> where) {
     new Walk(clock.acceptableUntil(), null, where).timestamp(timestamp, "origin_time");
   }
 
   /** One check of one value. */
-  private record Walk(long until, ReplicaId origin, String where) {
+  private record Walk(long until, ReplicaId origin, Supplier<String> where) {
 
     void value(Object value) {
       if (value instanceof GCounter c) {
@@ -133,7 +135,7 @@ final class Admission {
       if (timestamp.physical() > until) {
         throw new WireException(
             WireException.Reason.CLOCK_OFFSET,
-            where
+            where.get()
                 + ": "
                 + what
                 + " "
@@ -173,7 +175,7 @@ final class Admission {
       if (origin != null && !origin.equals(replica)) {
         throw new WireException(
             WireException.Reason.FORGED_EVENT,
-            where
+            where.get()
                 + ": a delta from "
                 + origin
                 + " carries "

@@ -162,6 +162,9 @@ final class ReplicationEngine implements Transport.Listener {
 
   static final int MAX_DELTAS_PER_BATCH = 256;
 
+  /** What a batch counts for its envelope, before its deltas, against the size budget. */
+  private static final int BATCH_OVERHEAD = 64;
+
   /**
    * Deltas sent to a peer and not yet acknowledged, at most: further ones wait for its Acks, which
    * clock them out (so a fast writer cannot overflow the transport's buffer for a slow peer).
@@ -464,7 +467,7 @@ final class ReplicationEngine implements Transport.Listener {
         } else {
           sequence = nextSequence++;
           slot.lastSequence = sequence;
-          log.addLast(new LogEntry(sequence, keyed));
+          log.addLast(sequence, keyed);
           for (Peer peer : peers.values()) {
             // Sends this delta, with any that a refused send left behind, within the window;
             // beyond it, the peer's next Ack sends it.
@@ -1016,11 +1019,16 @@ final class ReplicationEngine implements Transport.Listener {
     // a go-back) are no longer in flight.
     int inFlight = peer.batchesInFlight();
     int budget = Math.max(1, transport.maxMessageBytes() / 2);
+    if (inFlight >= maxPartialBatchesInFlight
+        && limit - peer.sent < MAX_DELTAS_PER_BATCH
+        && BATCH_OVERHEAD + log.bytesBetween(peer.sent, limit) <= budget) {
+      return; // they would make one batch that is not full: it waits (not rebuilt on each write)
+    }
     DeltaBatch.Builder batch = null;
     int bytes = 0;
     for (long sequence = peer.sent + 1; sequence <= limit; sequence++) {
       KeyedDelta delta = log.get(sequence);
-      int size = delta.getSerializedSize() + 16;
+      int size = DeltaLog.sizeInBatch(delta);
       if (batch != null
           && (bytes + size > budget || batch.getDeltasCount() >= MAX_DELTAS_PER_BATCH)) {
         sendBatch(peer, batch, fx); // full: it goes whatever is in flight
@@ -1029,7 +1037,7 @@ final class ReplicationEngine implements Transport.Listener {
       }
       if (batch == null) {
         batch = DeltaBatch.newBuilder().setFirstSequence(sequence);
-        bytes = 64;
+        bytes = BATCH_OVERHEAD;
       }
       batch.addDeltas(delta);
       bytes += size;
@@ -1308,7 +1316,9 @@ final class ReplicationEngine implements Transport.Listener {
                 bytes,
                 decoded ->
                     admission.check(
-                        decoded, null, "full state of key " + slot.key.name() + " from " + peer.id))
+                        decoded,
+                        null,
+                        () -> "full state of key " + slot.key.name() + " from " + peer.id))
             .getAsBoolean();
     if (changed) {
       lock.notifyAll(); // readers waiting for a causal token
@@ -1639,7 +1649,9 @@ final class ReplicationEngine implements Transport.Listener {
         if (sequence == expected) {
           try {
             Slot<?> slot = remoteSlot(delta.getKey(), delta.getType());
-            String where = "delta " + sequence + " of key " + delta.getKey() + " from " + peer.id;
+            long at = sequence;
+            Supplier<String> where =
+                () -> "delta " + at + " of key " + delta.getKey() + " from " + peer.id;
             if (delta.hasOriginTime()) {
               admission.checkTimestamp(Clocks.fromWire(delta.getOriginTime()), where);
             }
@@ -1970,7 +1982,12 @@ final class ReplicationEngine implements Transport.Listener {
     }
   }
 
-  private record LogEntry(long sequence, KeyedDelta delta) {}
+  /**
+   * A delta of the outbound log; {@code bytesThrough} is the sum of {@link DeltaLog#sizeInBatch}
+   * over the entries up to this one since the log began, so that the bytes of a run of entries cost
+   * one subtraction.
+   */
+  private record LogEntry(long sequence, KeyedDelta delta, long bytesThrough) {}
 
   /**
    * The outbound log: the deltas of consecutive sequences, oldest first, in a ring buffer, so that
@@ -1994,7 +2011,33 @@ final class ReplicationEngine implements Transport.Listener {
       return size == 0 ? null : ring[head];
     }
 
-    void addLast(LogEntry entry) {
+    /** What a delta counts for in a batch against the size budget: its bytes and framing. */
+    static int sizeInBatch(KeyedDelta delta) {
+      return delta.getSerializedSize() + 16;
+    }
+
+    void addLast(long sequence, KeyedDelta delta) {
+      long before = size == 0 ? 0 : ring[(head + size - 1) % ring.length].bytesThrough();
+      addLast(new LogEntry(sequence, delta, before + sizeInBatch(delta)));
+    }
+
+    /**
+     * The {@link #sizeInBatch} sum of the deltas held after {@code after} up to {@code through},
+     * which the log must hold if it is greater than {@code after}.
+     */
+    long bytesBetween(long after, long through) {
+      return through <= after ? 0 : entry(through).bytesThrough() - bytesThrough(after);
+    }
+
+    private long bytesThrough(long sequence) {
+      LogEntry first = ring[head];
+      if (sequence < first.sequence()) { // before the log: only the entries held count
+        return first.bytesThrough() - sizeInBatch(first.delta());
+      }
+      return entry(sequence).bytesThrough();
+    }
+
+    private void addLast(LogEntry entry) {
       if (size > 0 && entry.sequence() != ring[(head + size - 1) % ring.length].sequence() + 1) {
         throw new IllegalStateException("log sequences must be consecutive: " + entry.sequence());
       }
@@ -2018,11 +2061,15 @@ final class ReplicationEngine implements Transport.Listener {
 
     /** The delta of {@code sequence}, which the log must hold. */
     KeyedDelta get(long sequence) {
+      return entry(sequence).delta();
+    }
+
+    private LogEntry entry(long sequence) {
       long index = size == 0 ? -1 : sequence - ring[head].sequence();
       if (index < 0 || index >= size) {
         throw new IllegalArgumentException("sequence " + sequence + " is not in the log");
       }
-      return ring[(int) ((head + index) % ring.length)].delta();
+      return ring[(int) ((head + index) % ring.length)];
     }
   }
 
