@@ -8,6 +8,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
@@ -68,6 +70,15 @@ final class OpenLoop {
   final LongAdder completedMeasured = new LongAdder();
   final LongAdder convergedInWindow = new LongAdder();
   final LongAdder issuedInWindow = new LongAdder();
+
+  /**
+   * Recording into the histograms holds the read lock (recorders do not exclude each other); {@link
+   * #figures} takes the write lock once to close them, so no update that completes after the drain
+   * timeout is recorded while they are read (their iteration is not safe against it).
+   */
+  private final ReadWriteLock recording = new ReentrantReadWriteLock();
+
+  private boolean closed;
   private volatile long t0;
 
   /**
@@ -158,7 +169,14 @@ final class OpenLoop {
    */
   void issuing(long i, long issuedAt) {
     if (i >= measureFrom) {
-      issueDelay.recordValue(Math.min(MAX_TRACKABLE_NANOS, Math.max(0, issuedAt - due(i))));
+      recording.readLock().lock();
+      try {
+        if (!closed) {
+          issueDelay.recordValue(Math.min(MAX_TRACKABLE_NANOS, Math.max(0, issuedAt - due(i))));
+        }
+      } finally {
+        recording.readLock().unlock();
+      }
     }
   }
 
@@ -217,10 +235,17 @@ final class OpenLoop {
         convergedInWindow.increment();
       }
       if (i >= measureFrom) {
-        completedMeasured.increment();
-        fromReturn.recordValue(
-            Math.min(MAX_TRACKABLE_NANOS, Math.max(0, visible - returned[(int) i])));
-        fromSchedule.recordValue(Math.min(MAX_TRACKABLE_NANOS, Math.max(0, visible - due(i))));
+        recording.readLock().lock();
+        try {
+          if (!closed) {
+            completedMeasured.increment();
+            fromReturn.recordValue(
+                Math.min(MAX_TRACKABLE_NANOS, Math.max(0, visible - returned[(int) i])));
+            fromSchedule.recordValue(Math.min(MAX_TRACKABLE_NANOS, Math.max(0, visible - due(i))));
+          }
+        } finally {
+          recording.readLock().unlock();
+        }
       }
     }
   }
@@ -294,13 +319,20 @@ final class OpenLoop {
       double cpuSecondsPerUpdate) {}
 
   /**
-   * The figures of the window, once {@link #drive} has returned.
+   * The figures of the window, once {@link #drive} has returned. Closes the histograms: an update
+   * that completes later is not recorded (it counts as not converged).
    *
    * @param measure the window's length
    * @param cpuNanos the process's CPU time over it
    * @return the figures
    */
   Figures figures(Duration measure, long cpuNanos) {
+    recording.writeLock().lock();
+    try {
+      closed = true;
+    } finally {
+      recording.writeLock().unlock();
+    }
     double window = measure.toNanos() / 1e9;
     long scheduled = scheduledInWindow();
     long issued = issuedInWindow.sum();

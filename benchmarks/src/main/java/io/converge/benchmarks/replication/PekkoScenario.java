@@ -29,7 +29,9 @@ import org.apache.pekko.cluster.ddata.GCounterKey;
 import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.Replicator;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.apache.pekko.event.Logging;
 import org.apache.pekko.pattern.Patterns;
+import org.apache.pekko.remote.OversizedPayloadException;
 import scala.Option;
 import scala.math.BigInt;
 
@@ -170,6 +172,11 @@ final class PekkoScenario {
    * @param bytesMeasuredAs how {@code bytesSent} was measured
    * @param updateFailures updates answered with a failure instead of {@code UpdateSuccess}, whole
    *     run
+   * @param maximumFrameSizeBytes the effective {@code
+   *     pekko.remote.artery.advanced.maximum-frame-size}
+   * @param oversizedDiscarded messages Artery discarded, whole run, for being larger than {@code
+   *     maximumFrameSizeBytes} (its {@code OversizedPayloadException} errors on the nodes' event
+   *     streams): a discarded {@code DeltaPropagation} leaves its keys to full-state gossip
    */
   record Result(
       String system,
@@ -186,7 +193,9 @@ final class PekkoScenario {
       long bytesSent,
       double bytesPerUpdate,
       String bytesMeasuredAs,
-      long updateFailures)
+      long updateFailures,
+      long maximumFrameSizeBytes,
+      long oversizedDiscarded)
       implements ThroughputFigures {}
 
   static final String BYTES_MEASURED_AS =
@@ -246,6 +255,7 @@ final class PekkoScenario {
     ActorSystem[] systems = new ActorSystem[OpenLoop.NODES];
     TcpRelay[] relays = new TcpRelay[OpenLoop.NODES];
     LongAdder failures = new LongAdder();
+    LongAdder oversized = new LongAdder();
     try {
       long startedAt = System.nanoTime();
       int[] bindPorts = new int[OpenLoop.NODES];
@@ -288,8 +298,9 @@ final class PekkoScenario {
         int node = n;
         probes[n] =
             systems[n].actorOf(
-                Props.create(Probe.class, () -> new Probe(run, node, nodes, failures)),
+                Props.create(Probe.class, () -> new Probe(run, node, nodes, failures, oversized)),
                 "bench-probe");
+        systems[n].getEventStream().subscribe(probes[n], Logging.Error.class);
         for (Key<GCounter> key : keys) {
           replicators[n].tell(new Replicator.Subscribe<>(key, probes[n]), ActorRef.noSender());
         }
@@ -334,7 +345,9 @@ final class PekkoScenario {
           bytes,
           ThroughputScenario.perUpdate(bytes, load),
           BYTES_MEASURED_AS,
-          failures.sum());
+          failures.sum(),
+          effective.getBytes("pekko.remote.artery.advanced.maximum-frame-size"),
+          oversized.sum());
     } finally {
       for (ActorSystem s : systems) {
         if (s != null) {
@@ -436,19 +449,22 @@ final class PekkoScenario {
   /**
    * One node's probe: subscribed to every key, it hands the other writers' counts in each {@code
    * Changed} to the bookkeeping; the node's writer's reply-to, it records each {@code
-   * UpdateSuccess} as its update's return and counts failures.
+   * UpdateSuccess} as its update's return and counts failures; subscribed to the node's error
+   * events, it counts the messages Artery discarded as oversized.
    */
   static final class Probe extends AbstractActor {
     private final OpenLoop run;
     private final int node;
     private final UniqueAddress[] nodes;
     private final LongAdder failures;
+    private final LongAdder oversized;
 
-    Probe(OpenLoop run, int node, UniqueAddress[] nodes, LongAdder failures) {
+    Probe(OpenLoop run, int node, UniqueAddress[] nodes, LongAdder failures, LongAdder oversized) {
       this.run = run;
       this.node = node;
       this.nodes = nodes.clone();
       this.failures = failures;
+      this.oversized = oversized;
     }
 
     @Override
@@ -471,6 +487,9 @@ final class PekkoScenario {
         run.issued((Long) success.request().get(), System.nanoTime());
       } else if (message instanceof Replicator.UpdateResponse<?>) {
         failures.increment();
+      } else if (message instanceof Logging.Error error
+          && error.cause() instanceof OversizedPayloadException) {
+        oversized.increment();
       }
     }
   }

@@ -360,13 +360,16 @@ public final class ReplicationBenchmark implements Callable<Integer> {
                 system.equals(PEKKO_TUNED) ? tuned : PekkoScenario.Settings.DEFAULTS));
     out.printf(
         "  cluster of 3 Up in %.1f s; gossip-interval %d ms (delta propagation every %d ms),"
-            + " notify-subscribers-interval %d ms, delta-crdt %s; update failures: %,d%n",
+            + " notify-subscribers-interval %d ms, delta-crdt %s; update failures: %,d;"
+            + " messages discarded as over the %,d-byte maximum frame: %,d%n",
         r.clusterUpSeconds(),
         r.gossipIntervalMs(),
         r.deltaPropagationIntervalMs(),
         r.notifySubscribersIntervalMs(),
         r.deltaCrdtEnabled() ? "on" : "off",
-        r.updateFailures());
+        r.updateFailures(),
+        r.maximumFrameSizeBytes(),
+        r.oversizedDiscarded());
     printThroughput(r);
     out.printf(
         "  bytes on the wire: %,d TCP bytes through the relays = %.1f bytes/update%n",
@@ -514,8 +517,8 @@ public final class ReplicationBenchmark implements Callable<Integer> {
               + (durable ? "durable (RocksDB, fsync always)" : "in memory")
               + ", update() + subscribe()";
       case PEKKO_TUNED ->
-          "Pekko Distributed Data, 3 cluster nodes over Artery TCP on 127.0.0.1 (each behind a"
-              + " byte-counting relay), WriteLocal, Subscribe; gossip-interval "
+          "Pekko Distributed Data 1.7.0, 3 cluster nodes over Artery TCP on 127.0.0.1 (each"
+              + " behind a byte-counting relay), in memory, WriteLocal, Subscribe; gossip-interval "
               + tuned.gossipInterval().toMillis()
               + " ms (delta propagation every "
               + PekkoScenario.deltaPropagationIntervalMs(tuned.gossipInterval().toMillis())

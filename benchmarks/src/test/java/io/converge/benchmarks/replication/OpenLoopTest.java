@@ -69,10 +69,7 @@ final class OpenLoopTest {
   void observed_countSkipsValues_everyUpdateUpToItVisible() {
     // 2 keys, 4 rounds: each writer makes 4 updates on each key.
     OpenLoop run = new OpenLoop(24, 2, NONE, Duration.ofSeconds(1));
-    run.start(0);
-    for (long i = 0; i < run.total; i++) {
-      run.issued(i, 10);
-    }
+    issueAll(run, 10);
     for (int k = 0; k < 2; k++) {
       for (int w = 0; w < OpenLoop.NODES; w++) {
         for (int reader = 0; reader < OpenLoop.NODES; reader++) {
@@ -90,10 +87,7 @@ final class OpenLoopTest {
   @Test
   void observed_repeatedOrOwnOrLowerCounts_countNothingTwice() {
     OpenLoop run = new OpenLoop(6, 1, NONE, Duration.ofSeconds(1));
-    run.start(0);
-    for (long i = 0; i < run.total; i++) {
-      run.issued(i, 1);
-    }
+    issueAll(run, 1);
     run.observed(1, 0, 0, 2, 5);
     run.observed(1, 0, 0, 2, 6); // the same count again
     run.observed(1, 0, 0, 1, 7); // a lower one
@@ -126,6 +120,21 @@ final class OpenLoopTest {
   }
 
   @Test
+  void figures_updateCompletingAfterwards_notRecorded() {
+    OpenLoop run = new OpenLoop(3, 1, NONE, Duration.ofSeconds(1));
+    issueAll(run, 1);
+    run.observed(1, 0, 0, 1, 2);
+    run.observed(2, 0, 0, 1, 2);
+    OpenLoop.Figures f = run.figures(Duration.ofSeconds(1), 0);
+    run.observed(0, 0, 1, 1, 3); // writer 1's update, complete after the drain timeout
+    run.observed(2, 0, 1, 1, 3);
+
+    assertEquals(2, f.updatesUnconverged());
+    assertEquals(1, run.fromReturn.getTotalCount());
+    assertEquals(1, run.completedMeasured.sum());
+  }
+
+  @Test
   void constructor_badRateOrKeys_refusedNamingTheValue() {
     IllegalArgumentException rate =
         assertThrows(
@@ -136,5 +145,13 @@ final class OpenLoopTest {
             IllegalArgumentException.class,
             () -> new OpenLoop(10, -1, NONE, Duration.ofSeconds(1)));
     assertTrue(keys.getMessage().contains("keys=-1"), keys::getMessage);
+  }
+
+  /** Starts the schedule at 0 and records every update's return at {@code at}. */
+  private static void issueAll(OpenLoop run, long at) {
+    run.start(0);
+    for (long i = 0; i < run.total; i++) {
+      run.issued(i, at);
+    }
   }
 }

@@ -87,5 +87,7 @@ final class PekkoScenarioTest {
     assertEquals(1_000, r.gossipIntervalMs());
     assertEquals(200, r.deltaPropagationIntervalMs());
     assertEquals(10, r.notifySubscribersIntervalMs());
+    assertEquals(256 * 1024, r.maximumFrameSizeBytes());
+    assertEquals(0, r.oversizedDiscarded(), r::toString);
   }
 }

@@ -16,6 +16,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 /**
@@ -116,28 +118,20 @@ class ReplicationBenchmarkTest {
     assertTrue(text.contains("| 600 | pekko-tuned | 1 |"), text);
   }
 
-  @Test
-  void commandLine_badRuns_refusedNamingTheValue() {
-    String err = refused("--runs=0");
-    assertTrue(err.contains("--runs must be > 0: --runs=0"), err);
-  }
-
-  @Test
-  void commandLine_badRate_refusedNamingTheValue() {
-    String err = refused("--rate=-5");
-    assertTrue(err.contains("--rate must be > 0: --rate=-5"), err);
-  }
-
-  @Test
-  void commandLine_unknownSystem_refusedNamingIt() {
-    String err = refused("--systems=converge,akka");
-    assertTrue(err.contains("unknown system: akka"), err);
-  }
-
-  @Test
-  void commandLine_badPekkoInterval_refusedNamingTheValue() {
-    String err = refused("--systems=pekko", "--pekko-notify-interval-ms=0");
-    assertTrue(err.contains("--pekko-notify-interval-ms must be > 0"), err);
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--runs=0                                     | --runs must be > 0: --runs=0",
+        "--rate=-5                                    | --rate must be > 0: --rate=-5",
+        "--keys=0                                     | --keys must be > 0: --keys=0",
+        "--duration=0                                 | --duration must be > 0: --duration=0.0",
+        "--systems=converge,akka                      | unknown system: akka",
+        "--systems=pekko --pekko-notify-interval-ms=0 | --pekko-notify-interval-ms must be > 0",
+      })
+  void commandLine_badValue_refusedNamingIt(String options, String message) {
+    String err = refused(options.split(" "));
+    assertTrue(err.contains(message), err);
   }
 
   @Test
