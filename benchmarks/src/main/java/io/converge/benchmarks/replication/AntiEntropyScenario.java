@@ -213,7 +213,7 @@ final class AntiEntropyScenario {
         Stats s2 = r2.stats();
 
         long settleStart = System.nanoTime();
-        ThroughputScenario.parkUntil(settleStart + config.settle().toNanos());
+        OpenLoop.parkUntil(settleStart + config.settle().toNanos());
         Meters afterSettle = Meters.read(registry);
         double settleSeconds = (System.nanoTime() - settleStart) / 1e9;
         subscriptions.forEach(Subscription::close);

@@ -18,9 +18,11 @@ import picocli.CommandLine.Option;
 
 /**
  * The replication benchmark program: three replicas over real gRPC on loopback under a sustained
- * update rate (throughput, convergence lag percentiles, bytes per update), and anti-entropy after a
- * partition (time and bytes to reconcile a small divergent part of a large key space). Not a JMH
- * benchmark: it runs its own schedule and measures exactly per update. Run it from the shaded jar:
+ * update rate (throughput, convergence lag percentiles, CPU and bytes per update), side by side
+ * with three Apache Pekko Distributed Data nodes under the same load if asked ({@code --systems}),
+ * and anti-entropy after a partition (time and bytes to reconcile a small divergent part of a large
+ * key space). Not a JMH benchmark: it runs its own schedule and measures exactly per update. Run it
+ * from the shaded jar:
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.converge.benchmarks.replication.ReplicationBenchmark --help
@@ -37,7 +39,8 @@ import picocli.CommandLine.Option;
       "Converge replication benchmark over real gRPC on loopback.",
       "throughput: 3 replicas, open-loop updates at a fixed rate on GCounter keys; convergence lag"
           + " (return on the writer -> visible on both other replicas) p50/p99/p99.9, applied"
-          + " throughput, bytes on the wire per update.",
+          + " throughput, CPU-seconds and bytes on the wire per update; with --systems, the same"
+          + " load on Pekko Distributed Data (3 cluster nodes over Artery TCP) side by side.",
       "antientropy: 2 replicas with the same keys, a fraction divergent, partitioned then healed;"
           + " time and bytes to reconcile vs. the size of the divergent state."
     })
@@ -48,6 +51,33 @@ public final class ReplicationBenchmark implements Callable<Integer> {
       split = ",",
       description = "Scenarios to run: throughput, antientropy (default: both).")
   private List<String> scenarios = new ArrayList<>(List.of("throughput", "antientropy"));
+
+  @Option(
+      names = "--systems",
+      split = ",",
+      description =
+          "Systems of the throughput scenario: converge, pekko-tuned, pekko-default; pekko for both"
+              + " Pekko configurations, all for the three (default: converge).")
+  private List<String> systems = new ArrayList<>(List.of(CONVERGE));
+
+  @Option(
+      names = "--runs",
+      description =
+          "Throughput runs of each system, each on a fresh cluster; the systems take turns within"
+              + " a run (default: ${DEFAULT-VALUE}).")
+  private int runs = 1;
+
+  @Option(
+      names = "--pekko-gossip-interval-ms",
+      description =
+          "pekko-tuned's distributed-data gossip-interval, ms (default: 1000; its delta"
+              + " propagation interval is max(gossip / 5, 200 ms)).")
+  private Long pekkoGossipIntervalMs;
+
+  @Option(
+      names = "--pekko-notify-interval-ms",
+      description = "pekko-tuned's distributed-data notify-subscribers-interval, ms (default: 10).")
+  private Long pekkoNotifyIntervalMs;
 
   @Option(
       names = "--quick",
@@ -75,7 +105,7 @@ public final class ReplicationBenchmark implements Callable<Integer> {
       split = ",",
       description =
           "Rates tried after the main run, in order, stopping at the first where lag explodes (p99"
-              + " from the due time over 1 s, updates not converged, or under 90 % of the rate"
+              + " from the due time over 1 s, updates not converged, or under 90 %% of the rate"
               + " applied); 0 for none. Default: automatic, doubling the rate until lag explodes"
               + " if the main run held (at most 3 steps), else halving it until one holds (at"
               + " most 4 steps, not below 500/s).")
@@ -142,6 +172,12 @@ public final class ReplicationBenchmark implements Callable<Integer> {
       description = "JSON results file (default: ${DEFAULT-VALUE}); '-' for none.")
   private String output = "benchmarks/results/replication.json";
 
+  static final String CONVERGE = ThroughputScenario.SYSTEM;
+  static final String PEKKO_TUNED = "pekko-tuned";
+  static final String PEKKO_DEFAULT = "pekko-default";
+
+  @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
+
   private final PrintStream out;
 
   /** A program that prints to standard output. */
@@ -177,10 +213,24 @@ public final class ReplicationBenchmark implements Callable<Integer> {
     int aeN = aeKeys != null ? aeKeys : quick ? 100_000 : 1_000_000;
     for (String s : scenarios) {
       if (!s.equals("throughput") && !s.equals("antientropy")) {
-        throw new CommandLine.ParameterException(
-            new CommandLine(this), "unknown scenario: " + s + " (throughput, antientropy)");
+        throw usageError("unknown scenario: " + s + " (throughput, antientropy)");
       }
     }
+    List<String> systemList;
+    try {
+      systemList = systems(systems);
+    } catch (IllegalArgumentException e) {
+      throw usageError(e.getMessage(), e);
+    }
+    PekkoScenario.Settings tuned = pekkoTuned();
+    requirePositive("--rate", rate);
+    requirePositive("--keys", keys);
+    requirePositive("--runs", runs);
+    requirePositive("--duration", m);
+    requirePositive("--step-duration", sm);
+    requireNotNegative("--warmup", w);
+    requireNotNegative("--step-warmup", sw);
+    requireNotNegative("--drain-timeout", drainTimeout);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("benchmark", "ReplicationBenchmark");
     json.put("startedAt", Instant.now().toString());
@@ -196,48 +246,35 @@ public final class ReplicationBenchmark implements Callable<Integer> {
 
     if (scenarios.contains("throughput")) {
       Map<String, Object> tp = new LinkedHashMap<>();
-      out.printf(
-          "%n== throughput: 3 replicas (r1, r2, r3), gRPC plaintext on 127.0.0.1, %s, %,d GCounter"
-              + " keys ==%n",
-          durable ? "durable (RocksDB, fsync always)" : "in memory", keys);
-      ThroughputScenario.Result main = throughput(rate, w, m);
-      tp.put("main", main);
-      List<ThroughputScenario.Result> steps = new ArrayList<>();
-      if (stepRates != null) {
-        for (int stepRate : stepRates) {
-          if (stepRate <= 0) {
-            continue;
-          }
-          ThroughputScenario.Result step = throughput(stepRate, sw, sm);
-          steps.add(step);
-          if (exploded(step)) {
-            out.printf("  lag exploded at %,d updates/s: no further step%n", stepRate);
-            break;
-          }
-        }
-      } else if (!exploded(main)) {
-        out.printf("%n  held at %,d updates/s: doubling the rate until lag explodes%n", rate);
-        for (int i = 1, r = rate * 2; i <= 3; i++, r *= 2) {
-          ThroughputScenario.Result step = throughput(r, sw, sm);
-          steps.add(step);
-          if (exploded(step)) {
-            out.printf("  lag exploded at %,d updates/s%n", r);
-            break;
-          }
-        }
-      } else {
-        out.printf("%n  lag exploded at %,d updates/s: halving the rate until it holds%n", rate);
-        for (int i = 1, r = rate / 2; i <= 4 && r >= 500; i++, r /= 2) {
-          ThroughputScenario.Result step = throughput(r, sw, sm);
-          steps.add(step);
-          if (!exploded(step)) {
-            out.printf("  held at %,d updates/s%n", r);
-            break;
+      tp.put("systems", systemList);
+      tp.put("runs", runs);
+      out.printf("%n== throughput: %,d GCounter keys, open loop, 3 writers ==%n", keys);
+      for (String system : systemList) {
+        out.println("  " + system + ": " + describe(system, tuned));
+      }
+      List<Map<String, Object>> results = new ArrayList<>();
+      List<ComparisonTable.Row> rows = new ArrayList<>();
+      for (int run = 1; run <= runs; run++) {
+        for (String system : systemList) {
+          ThroughputFigures main = throughput(system, tuned, run, rate, w, m);
+          results.add(entry(system, run, "main", main));
+          rows.add(new ComparisonTable.Row(run, main));
+          for (ThroughputFigures step : steps(system, tuned, run, main, sw, sm)) {
+            results.add(entry(system, run, "step", step));
+            rows.add(new ComparisonTable.Row(run, step));
           }
         }
       }
-      tp.put("steps", steps);
+      tp.put("results", results);
       json.put("throughput", tp);
+      ComparisonTable table = new ComparisonTable(rows);
+      out.printf(
+          "%n== throughput side by side (lag from the return on the writer; CPU: the process's"
+              + " CPU time per update issued; bytes: %s) ==%n",
+          bytesNote(systemList));
+      out.print(table.text());
+      out.printf("%nThe same in Markdown:%n%n");
+      out.print(table.markdown());
     }
 
     if (scenarios.contains("antientropy")) {
@@ -281,54 +318,261 @@ public final class ReplicationBenchmark implements Callable<Integer> {
     return Duration.ofNanos((long) (s * 1e9));
   }
 
-  private ThroughputScenario.Result throughput(int targetRate, double w, double m)
+  private ThroughputFigures throughput(
+      String system, PekkoScenario.Settings tuned, int run, int targetRate, double w, double m)
       throws Exception {
-    out.printf("%n-- %,d updates/s: warmup %.0f s, measure %.0f s --%n", targetRate, w, m);
-    ThroughputScenario.Result r =
-        ThroughputScenario.run(
-            new ThroughputScenario.Config(
+    out.printf(
+        "%n-- %s, run %d/%d, %,d updates/s: warmup %.0f s, measure %.0f s --%n",
+        system, run, runs, targetRate, w, m);
+    // Garbage of the previous run is not charged to this one's window.
+    System.gc();
+    if (system.equals(CONVERGE)) {
+      ThroughputScenario.Result r =
+          ThroughputScenario.run(
+              new ThroughputScenario.Config(
+                  targetRate,
+                  keys,
+                  seconds(w),
+                  seconds(m),
+                  seconds(drainTimeout),
+                  durable,
+                  resendIntervalMs == null ? null : Duration.ofMillis(resendIntervalMs)));
+      printThroughput(r);
+      out.printf(
+          "  bytes on the wire: %,d envelope bytes sent = %.1f bytes/update; %,d deltas sent ="
+              + " %.2f per update (2 without resends), %,d digest rounds, %,d full states%n",
+          r.bytesSent(),
+          r.bytesPerUpdate(),
+          r.deltasSent(),
+          ThroughputScenario.perUpdate(r.deltasSent(), r.load()),
+          r.digestRounds(),
+          r.fullStatesSent());
+      return r;
+    }
+    PekkoScenario.Result r =
+        PekkoScenario.run(
+            new PekkoScenario.RunConfig(
                 targetRate,
                 keys,
                 seconds(w),
                 seconds(m),
                 seconds(drainTimeout),
-                durable,
-                resendIntervalMs == null ? null : Duration.ofMillis(resendIntervalMs)));
+                system.equals(PEKKO_TUNED) ? tuned : PekkoScenario.Settings.DEFAULTS));
+    out.printf(
+        "  cluster of 3 Up in %.1f s; gossip-interval %d ms (delta propagation every %d ms),"
+            + " notify-subscribers-interval %d ms, delta-crdt %s; update failures: %,d;"
+            + " messages discarded as over the %,d-byte maximum frame: %,d%n",
+        r.clusterUpSeconds(),
+        r.gossipIntervalMs(),
+        r.deltaPropagationIntervalMs(),
+        r.notifySubscribersIntervalMs(),
+        r.deltaCrdtEnabled() ? "on" : "off",
+        r.updateFailures(),
+        r.maximumFrameSizeBytes(),
+        r.oversizedDiscarded());
     printThroughput(r);
+    out.printf(
+        "  bytes on the wire: %,d TCP bytes through the relays = %.1f bytes/update%n",
+        r.bytesSent(), r.bytesPerUpdate());
     return r;
   }
 
-  static boolean exploded(ThroughputScenario.Result r) {
-    return r.lagFromSchedule().p99Ms() > 1000
-        || r.updatesUnconverged() > 0
-        || r.convergedInWindowPerSecond() < 0.9 * r.targetRate();
+  private List<ThroughputFigures> steps(
+      String system,
+      PekkoScenario.Settings tuned,
+      int run,
+      ThroughputFigures main,
+      double sw,
+      double sm)
+      throws Exception {
+    List<ThroughputFigures> steps = new ArrayList<>();
+    if (stepRates != null) {
+      for (int stepRate : stepRates) {
+        if (stepRate <= 0) {
+          continue;
+        }
+        ThroughputFigures step = throughput(system, tuned, run, stepRate, sw, sm);
+        steps.add(step);
+        if (exploded(step)) {
+          out.printf("  lag exploded at %,d updates/s: no further step%n", stepRate);
+          break;
+        }
+      }
+    } else if (!exploded(main)) {
+      out.printf("%n  held at %,d updates/s: doubling the rate until lag explodes%n", rate);
+      for (int i = 1, r = rate * 2; i <= 3; i++, r *= 2) {
+        ThroughputFigures step = throughput(system, tuned, run, r, sw, sm);
+        steps.add(step);
+        if (exploded(step)) {
+          out.printf("  lag exploded at %,d updates/s%n", r);
+          break;
+        }
+      }
+    } else {
+      out.printf("%n  lag exploded at %,d updates/s: halving the rate until it holds%n", rate);
+      for (int i = 1, r = rate / 2; i <= 4 && r >= 500; i++, r /= 2) {
+        ThroughputFigures step = throughput(system, tuned, run, r, sw, sm);
+        steps.add(step);
+        if (!exploded(step)) {
+          out.printf("  held at %,d updates/s%n", r);
+          break;
+        }
+      }
+    }
+    return steps;
   }
 
-  private void printThroughput(ThroughputScenario.Result r) {
+  private static Map<String, Object> entry(
+      String system, int run, String kind, ThroughputFigures result) {
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("system", system);
+    e.put("run", run);
+    e.put("kind", kind);
+    e.put("rate", result.targetRate());
+    e.put("result", result);
+    return e;
+  }
+
+  static boolean exploded(ThroughputFigures r) {
+    OpenLoop.Figures f = r.load();
+    return f.lagFromSchedule().p99Ms() > 1000
+        || f.updatesUnconverged() > 0
+        || f.convergedInWindowPerSecond() < 0.9 * r.targetRate();
+  }
+
+  private void printThroughput(ThroughputFigures r) {
+    OpenLoop.Figures f = r.load();
     out.printf(
-        "  issued %,d updates in the window (%,.0f/s); applied on all 3 replicas: %,.0f/s;"
-            + " not converged at the drain timeout: %,d%n",
-        r.updatesIssued(),
-        r.issuedPerSecond(),
-        r.convergedInWindowPerSecond(),
-        r.updatesUnconverged());
+        "  issued %,d updates in the window (%,.0f/s); applied on all 3: %,.0f/s; not converged"
+            + " at the drain timeout: %,d%n",
+        f.updatesIssued(),
+        f.issuedPerSecond(),
+        f.convergedInWindowPerSecond(),
+        f.updatesUnconverged());
     out.println(
         "  convergence lag (ms)        count       p50       p90       p99     p99.9       max");
-    printLag("from return on writer", r.lagFromReturn());
-    printLag("from due time (open loop)", r.lagFromSchedule());
-    printLag("writer lateness", r.issueDelay());
+    printLag("from return on writer", f.lagFromReturn());
+    printLag("from due time (open loop)", f.lagFromSchedule());
+    printLag("writer lateness", f.issueDelay());
     out.printf(
-        "  bytes on the wire: %,d envelope bytes sent = %.1f bytes/update; %,d deltas sent ="
-            + " %.2f per update (2 without resends), %,d digest rounds, %,d full states%n",
-        r.bytesSent(),
-        r.bytesPerUpdate(),
-        r.deltasSent(),
-        r.updatesIssued() == 0 ? 0 : (double) r.deltasSent() / r.updatesIssued(),
-        r.digestRounds(),
-        r.fullStatesSent());
+        "  CPU: %.1f s of process CPU time in the window = %.1f µs per update issued%n",
+        f.cpuSeconds(), f.cpuSecondsPerUpdate() * 1e6);
   }
 
-  private void printLag(String label, ThroughputScenario.Lag l) {
+  /**
+   * The systems named on the command line, expanded and without repeats, in the order given.
+   *
+   * @param names converge, pekko-tuned, pekko-default, pekko or all
+   * @return the systems to run
+   * @throws IllegalArgumentException naming an unknown system, or if none is given
+   */
+  static List<String> systems(List<String> names) {
+    List<String> out = new ArrayList<>();
+    for (String name : names) {
+      List<String> expanded =
+          switch (name) {
+            case CONVERGE, PEKKO_TUNED, PEKKO_DEFAULT -> List.of(name);
+            case "pekko" -> List.of(PEKKO_TUNED, PEKKO_DEFAULT);
+            case "all" -> List.of(CONVERGE, PEKKO_TUNED, PEKKO_DEFAULT);
+            default ->
+                throw new IllegalArgumentException(
+                    "unknown system: "
+                        + name
+                        + " (converge, pekko-tuned, pekko-default, pekko, all)");
+          };
+      for (String s : expanded) {
+        if (!out.contains(s)) {
+          out.add(s);
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("no system: --systems is empty");
+    }
+    return out;
+  }
+
+  private PekkoScenario.Settings pekkoTuned() {
+    if (pekkoGossipIntervalMs != null) {
+      requirePositive("--pekko-gossip-interval-ms", pekkoGossipIntervalMs);
+    }
+    if (pekkoNotifyIntervalMs != null) {
+      requirePositive("--pekko-notify-interval-ms", pekkoNotifyIntervalMs);
+    }
+    PekkoScenario.Settings t = PekkoScenario.Settings.TUNED;
+    return new PekkoScenario.Settings(
+        PEKKO_TUNED,
+        pekkoGossipIntervalMs == null
+            ? t.gossipInterval()
+            : Duration.ofMillis(pekkoGossipIntervalMs),
+        pekkoNotifyIntervalMs == null
+            ? t.notifySubscribersInterval()
+            : Duration.ofMillis(pekkoNotifyIntervalMs));
+  }
+
+  private String describe(String system, PekkoScenario.Settings tuned) {
+    return switch (system) {
+      case CONVERGE ->
+          "3 replicas (r1, r2, r3), gRPC plaintext on 127.0.0.1, "
+              + (durable ? "durable (RocksDB, fsync always)" : "in memory")
+              + ", update() + subscribe()";
+      case PEKKO_TUNED ->
+          "Pekko Distributed Data 1.7.0, 3 cluster nodes over Artery TCP on 127.0.0.1 (each"
+              + " behind a byte-counting relay), in memory, WriteLocal, Subscribe; gossip-interval "
+              + tuned.gossipInterval().toMillis()
+              + " ms (delta propagation every "
+              + PekkoScenario.deltaPropagationIntervalMs(tuned.gossipInterval().toMillis())
+              + " ms), notify-subscribers-interval "
+              + tuned.notifySubscribersInterval().toMillis()
+              + " ms, delta-crdt on";
+      default ->
+          "Pekko Distributed Data as above with Pekko's reference settings (gossip-interval 2 s,"
+              + " delta propagation every 400 ms, notify-subscribers-interval 500 ms, delta-crdt"
+              + " on)";
+    };
+  }
+
+  private static String bytesNote(List<String> systems) {
+    List<String> notes = new ArrayList<>();
+    if (systems.contains(CONVERGE)) {
+      notes.add("Converge: serialized envelopes, converge.bytes.sent, without gRPC/HTTP2 framing");
+    }
+    if (systems.contains(PEKKO_TUNED) || systems.contains(PEKKO_DEFAULT)) {
+      notes.add("Pekko: " + PekkoScenario.BYTES_MEASURED_AS);
+    }
+    return String.join("; ", notes);
+  }
+
+  /** A usage error (exit status 2, the message on the command line's error stream). */
+  private CommandLine.ParameterException usageError(String message) {
+    return new CommandLine.ParameterException(
+        spec != null ? spec.commandLine() : new CommandLine(this), message);
+  }
+
+  private CommandLine.ParameterException usageError(String message, Exception cause) {
+    return new CommandLine.ParameterException(
+        spec != null ? spec.commandLine() : new CommandLine(this), message, cause);
+  }
+
+  private void requirePositive(String option, long value) {
+    if (value <= 0) {
+      throw usageError(option + " must be > 0: " + option + "=" + value);
+    }
+  }
+
+  private void requirePositive(String option, double value) {
+    if (!(value > 0)) {
+      throw usageError(option + " must be > 0: " + option + "=" + value);
+    }
+  }
+
+  private void requireNotNegative(String option, double value) {
+    if (!(value >= 0)) {
+      throw usageError(option + " must be >= 0: " + option + "=" + value);
+    }
+  }
+
+  private void printLag(String label, OpenLoop.Lag l) {
     out.printf(
         "  %-26s %,10d %9.2f %9.2f %9.2f %9.2f %9.2f%n",
         label, l.count(), l.p50Ms(), l.p90Ms(), l.p99Ms(), l.p999Ms(), l.maxMs());
