@@ -1024,22 +1024,21 @@ final class ReplicationEngine implements Transport.Listener {
         && BATCH_OVERHEAD + log.bytesBetween(peer.sent, limit) <= budget) {
       return; // they would make one batch that is not full: it waits (not rebuilt on each write)
     }
-    DeltaBatch.Builder batch = null;
+    DeltaBatches.Builder batch = null;
     int bytes = 0;
     for (long sequence = peer.sent + 1; sequence <= limit; sequence++) {
       KeyedDelta delta = log.get(sequence);
       int size = DeltaLog.sizeInBatch(delta);
-      if (batch != null
-          && (bytes + size > budget || batch.getDeltasCount() >= MAX_DELTAS_PER_BATCH)) {
+      if (batch != null && (bytes + size > budget || batch.count() >= MAX_DELTAS_PER_BATCH)) {
         sendBatch(peer, batch, fx); // full: it goes whatever is in flight
         inFlight++;
         batch = null;
       }
       if (batch == null) {
-        batch = DeltaBatch.newBuilder().setFirstSequence(sequence);
+        batch = new DeltaBatches.Builder(sequence);
         bytes = BATCH_OVERHEAD;
       }
-      batch.addDeltas(delta);
+      batch.add(delta);
       bytes += size;
       peer.sent = sequence;
     }
@@ -1049,7 +1048,7 @@ final class ReplicationEngine implements Transport.Listener {
       } else {
         // Not full, and batches are in flight: it waits for their Ack (which calls this again),
         // gathering the writes made meanwhile into one batch (see the class javadoc).
-        peer.sent = batch.getFirstSequence() - 1;
+        peer.sent = batch.firstSequence() - 1;
       }
     }
   }
@@ -1065,9 +1064,9 @@ final class ReplicationEngine implements Transport.Listener {
     this.maxPartialBatchesInFlight = batches;
   }
 
-  private void sendBatch(Peer peer, DeltaBatch.Builder batch, Effects fx) {
-    fx.send(peer.id, batch.build(), batch.getDeltasCount());
-    peer.batchEnds.addLast(batch.getFirstSequence() + batch.getDeltasCount() - 1);
+  private void sendBatch(Peer peer, DeltaBatches.Builder batch, Effects fx) {
+    fx.send(peer.id, batch.build(), batch.count());
+    peer.batchEnds.addLast(batch.firstSequence() + batch.count() - 1);
   }
 
   private void resendTick() {
@@ -1641,6 +1640,8 @@ final class ReplicationEngine implements Transport.Listener {
       long expected = peer.expected;
       List<Slot<?>> targets = new ArrayList<>();
       List<KeyedDelta> applied = new ArrayList<>();
+      List<String> appliedTypes = new ArrayList<>();
+      List<HlcTimestamp> origins = new ArrayList<>();
       List<BooleanSupplier> merges = new ArrayList<>();
       List<WireException> mismatches = new ArrayList<>();
       List<Long> mismatched = new ArrayList<>();
@@ -1648,12 +1649,14 @@ final class ReplicationEngine implements Transport.Listener {
       for (KeyedDelta delta : batch.getDeltasList()) {
         if (sequence == expected) {
           try {
-            Slot<?> slot = remoteSlot(delta.getKey(), delta.getType());
+            String type = DeltaBatches.type(batch, delta, sequence);
+            HlcTimestamp origin = DeltaBatches.origin(batch, delta, sequence);
+            Slot<?> slot = remoteSlot(delta.getKey(), type);
             long at = sequence;
             Supplier<String> where =
                 () -> "delta " + at + " of key " + delta.getKey() + " from " + peer.id;
-            if (delta.hasOriginTime()) {
-              admission.checkTimestamp(Clocks.fromWire(delta.getOriginTime()), where);
+            if (origin != null) {
+              admission.checkTimestamp(origin, where);
             }
             merges.add(
                 slot.prepareMerge(
@@ -1661,6 +1664,8 @@ final class ReplicationEngine implements Transport.Listener {
                     decoded -> admission.check(decoded, peer.id, where)));
             targets.add(slot);
             applied.add(delta);
+            appliedTypes.add(type);
+            origins.add(origin);
             appliedSequences.add(sequence);
           } catch (WireException e) {
             if (!refusesOneDelta(e.reason())) {
@@ -1691,17 +1696,14 @@ final class ReplicationEngine implements Transport.Listener {
           lock.notifyAll(); // readers waiting for a causal token
           notifyLater(fx, slot);
           KeyedDelta changed = applied.get(i);
+          String type = appliedTypes.get(i);
           fx.persist(
-              () ->
-                  new StoredRecord(
-                      changed.getKey(), changed.getType(), changed.getPayload().toByteArray()));
+              () -> new StoredRecord(changed.getKey(), type, changed.getPayload().toByteArray()));
         }
         dirty.add(slot.key.name());
         deltasReceived++;
         peer.meters.deltasReceived().increment();
-        KeyedDelta delta = applied.get(i);
-        long origin =
-            delta.hasOriginTime() ? Clocks.fromWire(delta.getOriginTime()).physical() : -1;
+        long origin = origins.get(i) == null ? -1 : origins.get(i).physical();
         if (origin >= startedAt) {
           long lag = Math.max(0, appliedAt - origin);
           peer.lagMillis = lag;
