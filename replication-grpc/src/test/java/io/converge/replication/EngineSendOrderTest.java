@@ -71,7 +71,8 @@ final class EngineSendOrderTest {
             Map.of(),
             new SimpleMeterRegistry(),
             store,
-            ClockSkewPolicy.FENCE);
+            ClockSkewPolicy.FENCE,
+            null);
     engine.start();
     engine.onPeerUp(PEER);
   }
@@ -101,7 +102,7 @@ final class EngineSendOrderTest {
   }
 
   private void increment() {
-    engine.write(COUNTER, c -> c.increment(SELF, 1), Consistency.LOCAL, Duration.ZERO);
+    engine.writeAsync(COUNTER, c -> c.increment(SELF, 1), Consistency.LOCAL, Duration.ZERO);
   }
 
   /** Records what is sent; sending the batch of sequence 2 lets the store release ticket 1. */
