@@ -216,7 +216,8 @@ public final class Replica implements AutoCloseable {
    * @param key the key
    * @param function the mutation
    * @param consistency how many replicas must hold the write before this method returns
-   * @param timeout how long to wait for them at most; ignored for {@code LOCAL}
+   * @param timeout how long to wait for them at most, on the replica's ticker; ignored for {@code
+   *     LOCAL}
    * @param <T> the CRDT type
    * @return the new value and the write's token (empty if the function produced no delta)
    * @throws NullPointerException if an argument is null, or the function returns null
@@ -342,7 +343,7 @@ public final class Replica implements AutoCloseable {
    *
    * @param key the key to read; it need not be a key of the token
    * @param token what the reader wrote, or the join of several writes' tokens
-   * @param timeout how long to wait at most; zero checks once
+   * @param timeout how long to wait at most, on the replica's ticker; zero checks once
    * @param <T> the CRDT type
    * @return the key's value, which includes every write of the token to that key
    * @throws NullPointerException if an argument is null
@@ -828,8 +829,10 @@ public final class Replica implements AutoCloseable {
     /**
      * Sets how long {@link Replica#close()} waits for connected peers to acknowledge this replica's
      * updates before it stops (see {@link Replica#drain}). Default {@link #DEFAULT_DRAIN_TIMEOUT};
-     * zero closes at once. With a scheduler that runs on simulated time (an {@code
-     * InMemoryNetwork}), use zero: nothing advances that time while {@code close} waits.
+     * zero closes at once. The timeout is read on the replica's {@linkplain #ticker ticker}: with a
+     * scheduler on simulated time ({@link EngineScheduler#virtual}), use zero, unless another
+     * thread drives that time while {@code close} waits (nothing else does, and it would wait for
+     * ever).
      *
      * @param timeout the timeout, zero or more
      * @return this builder

@@ -99,8 +99,7 @@ final class Waiters {
       Written<T> written,
       List<Runnable> after) {
     AckWaiter<T> waiter =
-        new AckWaiter<>(
-            this, timeout, key, consistency, sequence, group, needed, written, deadline(timeout));
+        new AckWaiter<>(this, timeout, key, consistency, sequence, group, needed, written);
     for (ReplicaId id : group) {
       if (holdsNow.test(id)) {
         waiter.acknowledged.add(id);
@@ -136,8 +135,7 @@ final class Waiters {
     if (unseen.isEmpty()) {
       return CompletableFuture.completedFuture(value.get());
     }
-    TokenWaiter<T> waiter =
-        new TokenWaiter<>(this, timeout, writes, unseen, value, deadline(timeout));
+    TokenWaiter<T> waiter = new TokenWaiter<>(this, timeout, writes, unseen, value);
     synchronized (this) {
       if (!register(waiter, after)) {
         return waiter;
@@ -164,7 +162,7 @@ final class Waiters {
       if (drained.getAsBoolean()) {
         return CompletableFuture.completedFuture(true);
       }
-      DrainWaiter waiter = new DrainWaiter(this, timeout, drained, deadline(timeout));
+      DrainWaiter waiter = new DrainWaiter(this, timeout, drained);
       drains.add(waiter);
       after.add(() -> arm(waiter));
       return waiter;
@@ -308,21 +306,12 @@ final class Waiters {
 
   /** A peer refused this replica's delta {@code sequence}: it does not hold it after all. */
   synchronized void refused(ReplicaId peer, long sequence) {
-    List<AckWaiter<?>> waiting = bySequence.get(sequence);
-    if (waiting != null) {
-      for (AckWaiter<?> waiter : waiting) {
-        waiter.acknowledged.remove(peer);
-      }
-    }
+    bySequence.getOrDefault(sequence, List.of()).forEach(w -> w.acknowledged.remove(peer));
   }
 
   /** A peer restarted without its state: it holds none of this replica's deltas any more. */
   synchronized void reset(ReplicaId peer) {
-    for (List<AckWaiter<?>> waiting : bySequence.values()) {
-      for (AckWaiter<?> waiter : waiting) {
-        waiter.acknowledged.remove(peer);
-      }
-    }
+    bySequence.values().forEach(list -> list.forEach(w -> w.acknowledged.remove(peer)));
   }
 
   /** A peer's connection went down: a drain no longer waits for it. */
@@ -475,10 +464,10 @@ final class Waiters {
     /** Still indexed, neither satisfied nor ended; under the owner's monitor. */
     boolean pending = true;
 
-    Waiter(Waiters owner, Duration timeout, long deadline) {
+    Waiter(Waiters owner, Duration timeout) {
       this.owner = owner;
       this.timeout = timeout;
-      this.deadline = deadline;
+      this.deadline = owner.deadline(timeout);
     }
 
     /** How this wait ends for {@code why}, to run outside the monitor; under it. */
@@ -502,9 +491,8 @@ final class Waiters {
         long sequence,
         Set<ReplicaId> group,
         int needed,
-        Written<T> written,
-        long deadline) {
-      super(owner, timeout, deadline);
+        Written<T> written) {
+      super(owner, timeout);
       this.key = key;
       this.consistency = consistency;
       this.sequence = sequence;
@@ -554,13 +542,8 @@ final class Waiters {
     RuntimeException failure;
 
     TokenWaiter(
-        Waiters owner,
-        Duration timeout,
-        int writes,
-        List<Unseen> unseen,
-        Supplier<T> value,
-        long deadline) {
-      super(owner, timeout, deadline);
+        Waiters owner, Duration timeout, int writes, List<Unseen> unseen, Supplier<T> value) {
+      super(owner, timeout);
       this.writes = writes;
       this.unseen = new ArrayList<>(unseen);
       this.value = value;
@@ -609,8 +592,8 @@ final class Waiters {
   private static final class DrainWaiter extends Waiter<Boolean> {
     final BooleanSupplier drained;
 
-    DrainWaiter(Waiters owner, Duration timeout, BooleanSupplier drained, long deadline) {
-      super(owner, timeout, deadline);
+    DrainWaiter(Waiters owner, Duration timeout, BooleanSupplier drained) {
+      super(owner, timeout);
       this.drained = drained;
     }
 
