@@ -576,7 +576,7 @@ final class ReplicationEngine implements Transport.Listener {
       List<Waiters.Unseen> unseen = new ArrayList<>();
       for (TokenWrite<?> write : tokenWrites(token)) {
         if (!write.seen()) {
-          unseen.add(new Waiters.Unseen(write.declaration.name(), write::seen));
+          unseen.add(new Waiters.Unseen(write.key(), write::seen));
         }
       }
       Supplier<T> value =
@@ -600,75 +600,14 @@ final class ReplicationEngine implements Transport.Listener {
 
   /** Every write of a token, resolved and decoded (all checked before any is looked at). */
   private List<TokenWrite<?>> tokenWrites(CausalToken token) {
-    List<TokenWrite<?>> writes = new ArrayList<>(token.size());
-    for (KeyedDelta write : token.writes()) {
-      writes.add(tokenWrite(write));
-    }
-    return writes;
-  }
-
-  /** Resolves and decodes one write of a token; IllegalArgumentException if it cannot be here. */
-  private TokenWrite<?> tokenWrite(KeyedDelta write) {
-    String name = write.getKey();
-    Key<?> declaration = resolve(name);
-    if (declaration == null) {
-      throw new IllegalArgumentException(
-          "causal token names key " + name + ", which " + self + " does not declare");
-    }
-    if (!declaration.typeName().equals(write.getType())) {
-      throw new IllegalArgumentException(
-          "causal token names key "
-              + name
-              + " as "
-              + write.getType()
-              + ", but "
-              + self
-              + " declares it as "
-              + declaration.typeName());
-    }
-    try {
-      return TokenWrite.of(slots, declaration, write.getPayload().toByteArray());
-    } catch (WireException e) {
-      throw new IllegalArgumentException(
-          "causal token write to key " + name + " does not decode: " + e.getMessage(), e);
-    }
-  }
-
-  /** One write of a token, decoded against its key's declaration. */
-  private static final class TokenWrite<T extends DeltaCrdt<T>> {
-    final Map<String, Slot<?>> slots;
-    final Key<T> declaration;
-    final T delta;
-
-    private TokenWrite(Map<String, Slot<?>> slots, Key<T> declaration, T delta) {
-      this.slots = slots;
-      this.declaration = declaration;
-      this.delta = delta;
-    }
-
-    static <T extends DeltaCrdt<T>> TokenWrite<T> of(
-        Map<String, Slot<?>> slots, Key<T> declaration, byte[] payload) {
-      return new TokenWrite<>(slots, declaration, declaration.codec().decode(payload));
-    }
-
-    /** Seen: merging the write into the current value changes nothing. Under the lock. */
-    boolean seen() {
-      Slot<?> slot = slots.get(declaration.name());
-      @SuppressWarnings("unchecked")
-      T current = slot == null ? declaration.zero() : (T) slot.state;
-      T merged;
-      try {
-        merged = current.merge(delta).resetDelta();
-      } catch (IllegalStateException contradiction) {
-        throw new IllegalArgumentException(
-            "causal token write to key "
-                + declaration.name()
-                + " contradicts the value held: "
-                + contradiction.getMessage(),
-            contradiction);
-      }
-      return merged == current || merged.equals(current);
-    }
+    return TokenWrite.all(
+        token,
+        self,
+        this::resolve,
+        name -> {
+          Slot<?> slot = slots.get(name);
+          return slot == null ? null : slot.state;
+        });
   }
 
   <T extends DeltaCrdt<T>> Subscription subscribe(Key<T> key, Consumer<? super T> listener) {
