@@ -18,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
@@ -163,7 +165,8 @@ public final class Replica implements AutoCloseable {
    * delta-producing methods, with {@link #self()} as the replica (for example {@code c ->
    * c.increment(replica.self(), 1)}); a result with no delta changes nothing. It runs under the
    * replica's lock: it must be quick and must not call the replica. Subscribers are notified before
-   * this method returns, on the calling thread. The same as {@link #write(Key, UnaryOperator)
+   * this method returns, on the calling thread, unless they run on a {@linkplain
+   * Builder#listenerExecutor listener executor}. The same as {@link #write(Key, UnaryOperator)
    * write(key, function).value()}.
    *
    * @param key the key
@@ -200,8 +203,7 @@ public final class Replica implements AutoCloseable {
    * @throws WriteTimeoutException as {@link #update}
    */
   public <T extends DeltaCrdt<T>> Written<T> write(Key<T> key, UnaryOperator<T> function) {
-    Objects.requireNonNull(key, "key");
-    return engine.write(key, function, consistencyOf(key.name()), writeTimeout);
+    return Waiters.await(writeAsync(key, function));
   }
 
   /**
@@ -214,7 +216,8 @@ public final class Replica implements AutoCloseable {
    * @param key the key
    * @param function the mutation
    * @param consistency how many replicas must hold the write before this method returns
-   * @param timeout how long to wait for them at most; ignored for {@code LOCAL}
+   * @param timeout how long to wait for them at most, on the replica's ticker; ignored for {@code
+   *     LOCAL}
    * @param <T> the CRDT type
    * @return the new value and the write's token (empty if the function produced no delta)
    * @throws NullPointerException if an argument is null, or the function returns null
@@ -230,7 +233,71 @@ public final class Replica implements AutoCloseable {
    */
   public <T extends DeltaCrdt<T>> Written<T> write(
       Key<T> key, UnaryOperator<T> function, Consistency consistency, Duration timeout) {
-    return engine.write(key, function, consistency, timeout);
+    return Waiters.await(writeAsync(key, function, consistency, timeout));
+  }
+
+  /**
+   * Applies a mutation as {@link #write(Key, UnaryOperator)} does, with the key's {@linkplain
+   * #consistencyOf default consistency} and the {@linkplain Builder#writeTimeout write timeout},
+   * without waiting for the peers: see {@link #writeAsync(Key, UnaryOperator, Consistency,
+   * Duration)}.
+   *
+   * @param key the key
+   * @param function the mutation
+   * @param <T> the CRDT type
+   * @return a future of the new value and the write's token
+   * @throws NullPointerException if an argument is null, or the function returns null
+   * @throws IllegalArgumentException if the key's name is declared with another type
+   * @throws IllegalStateException if the replica is closed
+   * @throws io.converge.replication.codec.WireException OVERSIZED as {@link #update}
+   */
+  public <T extends DeltaCrdt<T>> CompletableFuture<Written<T>> writeAsync(
+      Key<T> key, UnaryOperator<T> function) {
+    Objects.requireNonNull(key, "key");
+    return writeAsync(key, function, consistencyOf(key.name()), writeTimeout);
+  }
+
+  /**
+   * Applies a mutation as {@link #update} does, and returns a future that completes once {@code
+   * consistency} is met, without parking the calling thread while the peers acknowledge.
+   *
+   * <p>The write itself happens before this method returns, on the calling thread: the function
+   * runs, the new value is applied (and, with a {@linkplain Builder#dataDirectory data directory},
+   * committed to disk) and its delta is on its way to the peers; a failure of that part (a bad
+   * argument, a closed or fenced replica, an oversized delta) is thrown here, and nothing was
+   * written. The future then completes: at once for {@link Consistency#LOCAL} (and when no peer
+   * needs to acknowledge); for {@link Consistency#QUORUM} and {@link Consistency#ALL} once enough
+   * of the transport's configured peers acknowledged the write, or exceptionally with a {@link
+   * WriteTimeoutException} after {@code timeout} (or when the replica closes). <b>Either way the
+   * write is applied</b>: a timeout rolls nothing back, the write keeps replicating, and the
+   * exception's {@link WriteTimeoutException#token() token} reads it back. Cancelling the future
+   * does not undo the write either.
+   *
+   * <p>The future completes on the thread that made the progress: the transport's thread that
+   * delivered the last acknowledgement needed, the {@linkplain Builder#scheduler scheduler}'s
+   * thread at the timeout (on its {@linkplain Builder#ticker ticker}'s time), or the thread that
+   * closes the replica; never under the replica's lock. Keep what you chain to it short, or chain
+   * it with an executor ({@code thenApplyAsync(fn, executor)}).
+   *
+   * @param key the key
+   * @param function the mutation
+   * @param consistency how many replicas must hold the write before the future completes
+   * @param timeout how long to wait for them at most, on the replica's ticker; ignored for {@code
+   *     LOCAL}; zero checks once
+   * @param <T> the CRDT type
+   * @return a future of the new value and the write's token (empty if the function produced no
+   *     delta), or of a {@link WriteTimeoutException}
+   * @throws NullPointerException if an argument is null, or the function returns null
+   * @throws IllegalArgumentException if the key's name is declared with another type, or {@code
+   *     timeout} is negative
+   * @throws IllegalStateException if the replica is closed
+   * @throws ClockSkewException if the replica is fenced (see {@link #clockHealth()})
+   * @throws io.converge.replication.codec.WireException OVERSIZED as {@link #write(Key,
+   *     UnaryOperator, Consistency, Duration)}
+   */
+  public <T extends DeltaCrdt<T>> CompletableFuture<Written<T>> writeAsync(
+      Key<T> key, UnaryOperator<T> function, Consistency consistency, Duration timeout) {
+    return engine.writeAsync(key, function, consistency, timeout);
   }
 
   /**
@@ -276,7 +343,7 @@ public final class Replica implements AutoCloseable {
    *
    * @param key the key to read; it need not be a key of the token
    * @param token what the reader wrote, or the join of several writes' tokens
-   * @param timeout how long to wait at most; zero checks once
+   * @param timeout how long to wait at most, on the replica's ticker; zero checks once
    * @param <T> the CRDT type
    * @return the key's value, which includes every write of the token to that key
    * @throws NullPointerException if an argument is null
@@ -288,7 +355,32 @@ public final class Replica implements AutoCloseable {
    *     the message names the keys still missing
    */
   public <T extends DeltaCrdt<T>> T get(Key<T> key, CausalToken token, Duration timeout) {
-    return engine.get(key, token, timeout);
+    return Waiters.await(getAsync(key, token, timeout));
+  }
+
+  /**
+   * Reads a key once this replica has seen every write of {@code token}, as {@link #get(Key,
+   * CausalToken, Duration)} does, without parking the calling thread: the future completes with the
+   * key's value (read when the last write of the token was seen, so it includes every write of the
+   * token to that key), at once if the writes are already here, or exceptionally with a {@link
+   * ReadTimeoutException} naming the keys still missing after {@code timeout} (or when the replica
+   * closes). It completes on the thread that merged the last write needed (the transport's), the
+   * {@linkplain Builder#scheduler scheduler}'s thread at the timeout, or the closing thread; never
+   * under the replica's lock.
+   *
+   * @param key the key to read; it need not be a key of the token
+   * @param token what the reader wrote, or the join of several writes' tokens
+   * @param timeout how long to wait at most, on the replica's {@linkplain Builder#ticker ticker};
+   *     zero checks once
+   * @param <T> the CRDT type
+   * @return a future of the key's value, or of a {@link ReadTimeoutException}
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException as {@link #get(Key, CausalToken, Duration)}: a key declared
+   *     with another type, a token this replica cannot read, or a negative {@code timeout}
+   */
+  public <T extends DeltaCrdt<T>> CompletableFuture<T> getAsync(
+      Key<T> key, CausalToken token, Duration timeout) {
+    return engine.getAsync(key, token, timeout);
   }
 
   /**
@@ -306,10 +398,22 @@ public final class Replica implements AutoCloseable {
 
   /**
    * Calls {@code listener} with the new value after each change of a key, local or remote, outside
-   * the replica's lock (on the thread that made the change: the updater's, or the transport's). A
-   * merge from a peer that changes nothing is not notified. A listener that throws is caught: the
-   * exception is counted ({@link Stats#listenerErrors()}, {@code converge.listener.errors}) and
-   * logged, and never reaches the writer (whose write is applied) or the transport.
+   * the replica's lock and once the change is committed (with a data directory). A merge from a
+   * peer that changes nothing is not notified. Where it runs:
+   *
+   * <ul>
+   *   <li>by default, on the thread that made the change: the updater's, before {@code update}
+   *       returns, or the transport's for a change from a peer. A key's changes made by one thread
+   *       are notified in order; changes of one key made at once by several threads (a writer and
+   *       the transport, two writers) are each notified by their own thread, in either order;
+   *   <li>with a {@linkplain Builder#listenerExecutor listener executor}, on that executor, one
+   *       change at a time per key and in the order the replica applied the key's changes, keys in
+   *       parallel; the writer does not wait for it.
+   * </ul>
+   *
+   * A listener that throws is caught: the exception is counted ({@link Stats#listenerErrors()},
+   * {@code converge.listener.errors}) and logged, and never reaches the writer (whose write is
+   * applied), the transport or the key's other listeners.
    *
    * @param key the key
    * @param listener the listener
@@ -369,11 +473,27 @@ public final class Replica implements AutoCloseable {
    * @throws InterruptedException if the thread is interrupted while waiting
    */
   public boolean drain(Duration timeout) throws InterruptedException {
+    return Waiters.awaitDrain(drainAsync(timeout));
+  }
+
+  /**
+   * Returns a future that completes with true once every connected peer has acknowledged every
+   * update this replica made before the call, as {@link #drain} waits for; with false after {@code
+   * timeout} (on the replica's {@linkplain Builder#ticker ticker}) or if the replica closes first.
+   * It completes on the transport's thread that delivered the last acknowledgement needed, the
+   * scheduler's thread at the timeout, or the closing thread.
+   *
+   * @param timeout how long to wait at most; zero checks once
+   * @return a future of whether every connected peer acknowledged everything in time
+   * @throws NullPointerException if {@code timeout} is null
+   * @throws IllegalArgumentException if {@code timeout} is negative
+   */
+  public CompletableFuture<Boolean> drainAsync(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
     if (timeout.isNegative()) {
       throw new IllegalArgumentException("must be >= 0: timeout=" + timeout);
     }
-    return engine.drain(timeout);
+    return engine.drainAsync(timeout);
   }
 
   /**
@@ -389,7 +509,7 @@ public final class Replica implements AutoCloseable {
   public void close() {
     if (!drainTimeout.isZero()) {
       try {
-        engine.drain(drainTimeout);
+        Waiters.awaitDrain(engine.drainAsync(drainTimeout));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -427,6 +547,8 @@ public final class Replica implements AutoCloseable {
     private Transport transport;
     private HybridLogicalClock clock;
     private EngineScheduler scheduler;
+    private Ticker ticker;
+    private Executor listenerExecutor;
     private MeterRegistry meterRegistry;
     private Duration antiEntropyInterval = DEFAULT_ANTI_ENTROPY_INTERVAL;
     private Duration resendInterval = DEFAULT_RESEND_INTERVAL;
@@ -551,8 +673,11 @@ public final class Replica implements AutoCloseable {
     }
 
     /**
-     * Sets what runs the timers. Default: a daemon thread of the replica's own, stopped by {@link
-     * Replica#close()}.
+     * Sets what runs the timers (resends, anti-entropy rounds, the timeouts of waiting writes,
+     * reads and drains). Its {@link EngineScheduler#ticker() ticker} is the replica's clock of
+     * every wait, unless {@link #ticker} sets one. Default: a daemon thread of the replica's own,
+     * on the system ticker, stopped by {@link Replica#close()}. A simulation passes one on virtual
+     * time ({@link EngineScheduler#virtual}), so that its waits time out in virtual time too.
      *
      * @param scheduler the scheduler
      * @return this builder
@@ -560,6 +685,43 @@ public final class Replica implements AutoCloseable {
      */
     public Builder scheduler(EngineScheduler scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * Sets the clock of every wait: the deadlines of {@code QUORUM} and {@code ALL} writes,
+     * causal-token reads and drains are read on it (the scheduler's timers wake them, and a wait
+     * whose deadline the ticker has not reached yet sleeps again for what is left). Default: the
+     * {@linkplain #scheduler scheduler}'s {@link EngineScheduler#ticker() ticker}, which is {@link
+     * Ticker#system()} unless the scheduler says otherwise. Give the ticker of the time the
+     * scheduler runs on: a scheduler on virtual time with the system ticker would make a simulated
+     * wait last real time.
+     *
+     * @param ticker the ticker
+     * @return this builder
+     * @throws NullPointerException if {@code ticker} is null
+     */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * Runs subscribers ({@link Replica#subscribe}) on {@code executor}: a key's listeners are
+     * called one change at a time and in the order the replica applied the key's changes, while
+     * different keys' listeners may run in parallel on the executor's threads; a writer (or the
+     * transport) only hands the change over, and never waits for a listener. Default: none, and
+     * listeners run on the thread that made the change, before {@code update} returns (see {@link
+     * Replica#subscribe} for the order each guarantees). A change the executor refuses (it shut
+     * down) is counted with the listener errors and logged. The replica does not shut the executor
+     * down.
+     *
+     * @param executor where listeners run
+     * @return this builder
+     * @throws NullPointerException if {@code executor} is null
+     */
+    public Builder listenerExecutor(Executor executor) {
+      this.listenerExecutor = Objects.requireNonNull(executor, "executor");
       return this;
     }
 
@@ -667,8 +829,10 @@ public final class Replica implements AutoCloseable {
     /**
      * Sets how long {@link Replica#close()} waits for connected peers to acknowledge this replica's
      * updates before it stops (see {@link Replica#drain}). Default {@link #DEFAULT_DRAIN_TIMEOUT};
-     * zero closes at once. With a scheduler that runs on simulated time (an {@code
-     * InMemoryNetwork}), use zero: nothing advances that time while {@code close} waits.
+     * zero closes at once. The timeout is read on the replica's {@linkplain #ticker ticker}: with a
+     * scheduler on simulated time ({@link EngineScheduler#virtual}), use zero, unless another
+     * thread drives that time while {@code close} waits (nothing else does, and it would wait for
+     * ever).
      *
      * @param timeout the timeout, zero or more
      * @return this builder
@@ -773,9 +937,10 @@ public final class Replica implements AutoCloseable {
      *
      * @return the running replica
      * @throws IllegalStateException if the replica id or the transport is not set, or both a {@link
-     *     #clock} and a {@link #maxClockOffset} are set, or the data directory holds a key this
-     *     replica does not declare (or declares with another type), or a given {@link #clock} is
-     *     behind what the data directory's replica already issued
+     *     #clock} and a {@link #maxClockOffset} are set, or a {@link #ticker} is set and the {@link
+     *     #scheduler} has another ticker of its own, or the data directory holds a key this replica
+     *     does not declare (or declares with another type), or a given {@link #clock} is behind
+     *     what the data directory's replica already issued
      * @throws io.converge.replication.store.StoreException if the data directory cannot be used:
      *     not a store, another replica's, an incompatible version, corrupt, or in use
      */
@@ -835,6 +1000,17 @@ public final class Replica implements AutoCloseable {
                 + "): build it with HybridLogicalClock.builder().startAfter(...), or let the"
                 + " replica make its clock");
       }
+      if (ticker != null
+          && scheduler != null
+          && scheduler.ticker() != Ticker.system()
+          && scheduler.ticker() != ticker) {
+        throw new IllegalStateException(
+            "ticker "
+                + ticker
+                + " conflicts with the scheduler's own ticker "
+                + scheduler.ticker()
+                + ": every wait and timer must read one clock; set one of them");
+      }
       ScheduledExecutorService owned = null;
       EngineScheduler timers = scheduler;
       if (timers == null) {
@@ -846,6 +1022,9 @@ public final class Replica implements AutoCloseable {
                   return thread;
                 });
         timers = EngineScheduler.of(owned);
+      }
+      if (ticker != null) {
+        timers = timers.withTicker(ticker);
       }
       ReplicationEngine engine =
           new ReplicationEngine(
@@ -861,7 +1040,8 @@ public final class Replica implements AutoCloseable {
               families,
               meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(),
               store,
-              clockSkewPolicy);
+              clockSkewPolicy,
+              listenerExecutor);
       if (recovered != null) {
         engine.restore(recovered);
       }

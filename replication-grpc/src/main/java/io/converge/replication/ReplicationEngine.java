@@ -42,9 +42,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -59,19 +58,20 @@ import java.util.function.UnaryOperator;
  * All state (the values, the outbound log, the per-peer sessions, the digest tree, the counters) is
  * guarded by one monitor, {@link #lock}. Every entry point (a local update, a transport callback, a
  * timer) takes it, does O(delta) work (plus the encoding of the delta), and records what must
- * happen afterwards in an {@link Effects}: the envelopes to send and the subscribers to notify.
- * Those run after the monitor is released, so that a subscriber may call the replica and a
- * transport's {@code send} never runs while we hold our lock (no lock-order cycle with a transport
- * that calls us back from its own threads). One lock makes each update atomic per key (and across
- * keys); it is simple and, since the work under it is small, not the bottleneck of a replica whose
- * messages cross regions. Because the sends run after the lock is released, possibly on several
- * threads at once, they go through the {@link #outbox}: each envelope joins it under the lock, so
- * in the order the lock decided, and is handed to the transport in that order, once the changes
- * logged before it are durable. Without it two writers (or a writer and an Ack) that left the lock
- * one after the other could send their batches the other way round, and the receiver, which ignores
- * what follows a gap, would drop the later sequence until a resend. Digests of changed keys are
- * recomputed lazily, before anti-entropy reads the tree, so that applying a delta does not
- * re-encode the whole state.
+ * happen afterwards in an {@link Effects}: the envelopes to send, the subscribers to notify ({@link
+ * Subscribers}) and the futures of waiting writes, reads and drains to complete ({@link Waiters}).
+ * Those run after the monitor is released, so that a subscriber, or code chained to a future, may
+ * call the replica, and a transport's {@code send} or a scheduler never runs while we hold our lock
+ * (no lock-order cycle with a transport or a simulated network that calls us back from its own
+ * threads). One lock makes each update atomic per key (and across keys); it is simple and, since
+ * the work under it is small, not the bottleneck of a replica whose messages cross regions. Because
+ * the sends run after the lock is released, possibly on several threads at once, they go through
+ * the {@link #outbox}: each envelope joins it under the lock, so in the order the lock decided, and
+ * is handed to the transport in that order, once the changes logged before it are durable. Without
+ * it two writers (or a writer and an Ack) that left the lock one after the other could send their
+ * batches the other way round, and the receiver, which ignores what follows a gap, would drop the
+ * later sequence until a resend. Digests of changed keys are recomputed lazily, before anti-entropy
+ * reads the tree, so that applying a delta does not re-encode the whole state.
  *
  * <h2>Protocol</h2>
  *
@@ -209,11 +209,6 @@ final class ReplicationEngine implements Transport.Listener {
 
   private final Object lock = new Object();
 
-  private static final System.Logger LOG = System.getLogger(ReplicationEngine.class.getName());
-
-  /** Subscriber calls that threw (caught and logged). */
-  private final AtomicLong listenerErrors = new AtomicLong();
-
   /**
    * What the engine sends, in the order it decided under {@link #lock} (each {@link Effects#send}
    * appends here while holding it), waiting to be handed to the transport in that same order. An
@@ -272,7 +267,11 @@ final class ReplicationEngine implements Transport.Listener {
   private final DeltaLog log = new DeltaLog();
   private long nextSequence = 1;
   private final Map<ReplicaId, Peer> peers = new TreeMap<>();
-  private final Map<String, CopyOnWriteArrayList<Consumer<Object>>> subscribers = new HashMap<>();
+  private final Subscribers subscribers;
+
+  /** QUORUM and ALL writes, causal-token reads and drains waiting; see {@link Waiters}. */
+  private final Waiters waiters;
+
   private boolean started;
   private boolean closed;
 
@@ -308,8 +307,11 @@ final class ReplicationEngine implements Transport.Listener {
       Map<String, Function<String, Key<?>>> families,
       MeterRegistry registry,
       DurableStore store,
-      ClockSkewPolicy clockSkewPolicy) {
+      ClockSkewPolicy clockSkewPolicy,
+      Executor listenerExecutor) {
     this.self = self;
+    this.subscribers = new Subscribers(self, listenerExecutor);
+    this.waiters = new Waiters(self, scheduler);
     this.fence = new ClockFence(clockSkewPolicy, clock.maxOffset());
     this.admission = new Admission(clock);
     this.startedAt = clock.now().physical();
@@ -329,7 +331,7 @@ final class ReplicationEngine implements Transport.Listener {
       rejected.put(reason, 0L);
       rejectsReceived.put(reason, 0L);
     }
-    meters.listenerErrors(listenerErrors, AtomicLong::get);
+    meters.listenerErrors(subscribers, Subscribers::errors);
     meters.clockGauges(
         this, e -> e.clockHealth().fenced() ? 1 : 0, e -> e.clockHealth().disagreeing().size());
   }
@@ -391,10 +393,10 @@ final class ReplicationEngine implements Transport.Listener {
   // -----------------------------------------------------------------------------------------
 
   /**
-   * Applies a local mutation, ships its delta and, for QUORUM and ALL, waits for the peers'
-   * acknowledgements (outside the lock).
+   * Applies a local mutation and ships its delta, on this thread; for QUORUM and ALL, the future
+   * completes once enough peers acknowledged it (see {@link Waiters}), else at once.
    */
-  <T extends DeltaCrdt<T>> Written<T> write(
+  <T extends DeltaCrdt<T>> CompletableFuture<Written<T>> writeAsync(
       Key<T> key, UnaryOperator<T> function, Consistency consistency, Duration timeout) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(function, "function");
@@ -407,6 +409,9 @@ final class ReplicationEngine implements Transport.Listener {
     T result;
     long sequence = 0;
     CausalToken token;
+    CompletableFuture<Written<T>> acknowledged = null;
+    // The peers a QUORUM or ALL write counts, read before the lock as below.
+    Set<ReplicaId> group = consistency == Consistency.LOCAL ? Set.of() : transport.peers();
     // Read before the lock (a transport may call this engine back while holding its own), and
     // only while some clock disagrees: evidence that arrives meanwhile applies to the next write.
     Set<ReplicaId> configured = fence.anyDisagreement() ? transport.peers() : null;
@@ -423,7 +428,7 @@ final class ReplicationEngine implements Transport.Listener {
       Optional<T> delta = next.delta();
       if (delta.isEmpty()) {
         if (consistency == Consistency.LOCAL) {
-          return new Written<>(slot.state, CausalToken.empty());
+          return CompletableFuture.completedFuture(new Written<>(slot.state, CausalToken.empty()));
         }
         // A QUORUM or ALL write that changes nothing still promises that a quorum holds what it
         // observed: this replica's earlier writes to the key (a LOCAL one, or a QUORUM one that
@@ -478,12 +483,26 @@ final class ReplicationEngine implements Transport.Listener {
         notifyLater(fx, slot);
         result = slot.state;
       }
+      int needed = consistency.peerAcksNeeded(group.size());
+      if (sequence > 0 && needed > 0) {
+        long s = sequence;
+        acknowledged =
+            waiters.awaitAcks(
+                key.name(),
+                consistency,
+                timeout,
+                sequence,
+                group,
+                needed,
+                id -> peers.containsKey(id) && peers.get(id).holds(s),
+                new Written<>(result, token),
+                fx.after);
+      }
     }
     fx.run();
-    if (consistency != Consistency.LOCAL && sequence > 0) {
-      awaitAcknowledged(key.name(), sequence, consistency, timeout, token);
-    }
-    return new Written<>(result, token);
+    return acknowledged != null
+        ? acknowledged
+        : CompletableFuture.completedFuture(new Written<>(result, token));
   }
 
   /**
@@ -507,50 +526,6 @@ final class ReplicationEngine implements Transport.Listener {
       return CausalToken.of(log.get(slot.lastSequence));
     }
     return CausalToken.empty();
-  }
-
-  /**
-   * Waits until enough of the transport's configured peers acknowledged (and did not refuse) the
-   * delta of {@code sequence}.
-   *
-   * @throws WriteTimeoutException if they did not in time, the replica closed, or the thread was
-   *     interrupted (its flag is then set again)
-   */
-  private void awaitAcknowledged(
-      String key, long sequence, Consistency consistency, Duration timeout, CausalToken token) {
-    Set<ReplicaId> group = transport.peers();
-    int needed = consistency.peerAcksNeeded(group.size());
-    if (needed == 0) {
-      return;
-    }
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (lock) {
-      while (true) {
-        Set<ReplicaId> acknowledged = new TreeSet<>();
-        for (ReplicaId id : group) {
-          Peer peer = peers.get(id);
-          if (peer != null && peer.holds(sequence)) {
-            acknowledged.add(id);
-          }
-        }
-        if (acknowledged.size() >= needed) {
-          return;
-        }
-        WaitEnd end = awaitChange(deadline);
-        if (end != null) {
-          String why =
-              switch (end) {
-                case CLOSED -> "was not confirmed before the replica closed";
-                case TIMED_OUT -> "was not confirmed in time";
-                case INTERRUPTED -> "was interrupted while waiting for acknowledgements";
-              };
-          Set<ReplicaId> waitingFor = new TreeSet<>(group);
-          waitingFor.removeAll(acknowledged);
-          throw new WriteTimeoutException(
-              key, consistency, timeout, self, acknowledged, waitingFor, needed, token, why);
-        }
-      }
-    }
   }
 
   /** Appends records to the store under the lock; returns the ticket, or 0 without a store. */
@@ -599,46 +574,39 @@ final class ReplicationEngine implements Transport.Listener {
   }
 
   /**
-   * Waits until this replica has seen every write of {@code token}, then returns the key's value.
+   * Reads a key once this replica has seen every write of {@code token}: the future completes at
+   * once if it has, else when the last of them is merged, or at the timeout.
    *
    * @throws IllegalArgumentException if the token names a key this replica does not declare with
    *     the token's type, or a delta that does not decode
-   * @throws ReadTimeoutException if the writes were not all seen in time, the replica closed, or
-   *     the thread was interrupted (its flag is then set again)
    */
-  <T extends DeltaCrdt<T>> T get(Key<T> key, CausalToken token, Duration timeout) {
+  <T extends DeltaCrdt<T>> CompletableFuture<T> getAsync(
+      Key<T> key, CausalToken token, Duration timeout) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(token, "token");
     Objects.requireNonNull(timeout, "timeout");
     if (timeout.isNegative()) {
       throw new IllegalArgumentException("must be >= 0: timeout=" + timeout);
     }
-    long deadline = System.nanoTime() + timeout.toNanos();
+    List<Runnable> after = new ArrayList<>();
+    CompletableFuture<T> read;
     synchronized (lock) {
       localSlot(key, false); // checks the key against its declaration
-      List<TokenWrite<?>> unseen = tokenWrites(token);
-      while (true) {
-        unseen.removeIf(TokenWrite::seen);
-        if (unseen.isEmpty()) {
-          Slot<T> slot = localSlot(key, false);
-          return slot == null ? key.zero() : slot.state;
-        }
-        WaitEnd end = awaitChange(deadline);
-        if (end != null) {
-          String why =
-              switch (end) {
-                case CLOSED -> "and the replica closed";
-                case TIMED_OUT -> "within " + timeout;
-                case INTERRUPTED -> "and the reading thread was interrupted";
-              };
-          Set<String> keys = new TreeSet<>();
-          for (TokenWrite<?> write : unseen) {
-            keys.add(write.declaration.name());
-          }
-          throw new ReadTimeoutException(self.toString(), unseen.size(), token.size(), keys, why);
+      List<Waiters.Unseen> unseen = new ArrayList<>();
+      for (TokenWrite<?> write : tokenWrites(token)) {
+        if (!write.seen()) {
+          unseen.add(new Waiters.Unseen(write.key(), write::seen));
         }
       }
+      Supplier<T> value =
+          () -> {
+            Slot<T> slot = localSlot(key, false);
+            return slot == null ? key.zero() : slot.state;
+          };
+      read = waiters.awaitSeen(token.size(), unseen, value, timeout, after);
     }
+    after.forEach(Runnable::run);
+    return read;
   }
 
   /** Whether this replica has seen every write of {@code token}; under the lock. */
@@ -651,104 +619,14 @@ final class ReplicationEngine implements Transport.Listener {
 
   /** Every write of a token, resolved and decoded (all checked before any is looked at). */
   private List<TokenWrite<?>> tokenWrites(CausalToken token) {
-    List<TokenWrite<?>> writes = new ArrayList<>(token.size());
-    for (KeyedDelta write : token.writes()) {
-      writes.add(tokenWrite(write));
-    }
-    return writes;
-  }
-
-  /** Why a wait under the lock ended before what it waited for happened. */
-  private enum WaitEnd {
-    CLOSED,
-    TIMED_OUT,
-    INTERRUPTED
-  }
-
-  /**
-   * Waits under the lock until the next change (any {@code notifyAll}) or {@code deadline} ({@link
-   * System#nanoTime()}); returns null to check again, or why to stop: the replica is closed, the
-   * deadline passed, or the thread was interrupted (its interrupt flag is then set again).
-   */
-  private WaitEnd awaitChange(long deadline) {
-    if (closed) {
-      return WaitEnd.CLOSED;
-    }
-    long left = deadline - System.nanoTime();
-    if (left <= 0) {
-      return WaitEnd.TIMED_OUT;
-    }
-    try {
-      TimeUnit.NANOSECONDS.timedWait(lock, left);
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return WaitEnd.INTERRUPTED;
-    }
-  }
-
-  /** Resolves and decodes one write of a token; IllegalArgumentException if it cannot be here. */
-  private TokenWrite<?> tokenWrite(KeyedDelta write) {
-    String name = write.getKey();
-    Key<?> declaration = resolve(name);
-    if (declaration == null) {
-      throw new IllegalArgumentException(
-          "causal token names key " + name + ", which " + self + " does not declare");
-    }
-    if (!declaration.typeName().equals(write.getType())) {
-      throw new IllegalArgumentException(
-          "causal token names key "
-              + name
-              + " as "
-              + write.getType()
-              + ", but "
-              + self
-              + " declares it as "
-              + declaration.typeName());
-    }
-    try {
-      return TokenWrite.of(slots, declaration, write.getPayload().toByteArray());
-    } catch (WireException e) {
-      throw new IllegalArgumentException(
-          "causal token write to key " + name + " does not decode: " + e.getMessage(), e);
-    }
-  }
-
-  /** One write of a token, decoded against its key's declaration. */
-  private static final class TokenWrite<T extends DeltaCrdt<T>> {
-    final Map<String, Slot<?>> slots;
-    final Key<T> declaration;
-    final T delta;
-
-    private TokenWrite(Map<String, Slot<?>> slots, Key<T> declaration, T delta) {
-      this.slots = slots;
-      this.declaration = declaration;
-      this.delta = delta;
-    }
-
-    static <T extends DeltaCrdt<T>> TokenWrite<T> of(
-        Map<String, Slot<?>> slots, Key<T> declaration, byte[] payload) {
-      return new TokenWrite<>(slots, declaration, declaration.codec().decode(payload));
-    }
-
-    /** Seen: merging the write into the current value changes nothing. Under the lock. */
-    boolean seen() {
-      Slot<?> slot = slots.get(declaration.name());
-      @SuppressWarnings("unchecked")
-      T current = slot == null ? declaration.zero() : (T) slot.state;
-      T merged;
-      try {
-        merged = current.merge(delta).resetDelta();
-      } catch (IllegalStateException contradiction) {
-        throw new IllegalArgumentException(
-            "causal token write to key "
-                + declaration.name()
-                + " contradicts the value held: "
-                + contradiction.getMessage(),
-            contradiction);
-      }
-      return merged == current || merged.equals(current);
-    }
+    return TokenWrite.all(
+        token,
+        self,
+        this::resolve,
+        name -> {
+          Slot<?> slot = slots.get(name);
+          return slot == null ? null : slot.state;
+        });
   }
 
   <T extends DeltaCrdt<T>> Subscription subscribe(Key<T> key, Consumer<? super T> listener) {
@@ -756,14 +634,11 @@ final class ReplicationEngine implements Transport.Listener {
     Objects.requireNonNull(listener, "listener");
     @SuppressWarnings("unchecked")
     Consumer<Object> untyped = value -> listener.accept((T) value);
-    CopyOnWriteArrayList<Consumer<Object>> list;
     synchronized (lock) {
       checkOpen();
       localSlot(key, false);
-      list = subscribers.computeIfAbsent(key.name(), k -> new CopyOnWriteArrayList<>());
-      list.add(untyped);
+      return subscribers.add(key.name(), untyped);
     }
-    return () -> list.remove(untyped);
   }
 
   Map<ReplicaId, PeerStatus> peers() {
@@ -826,7 +701,7 @@ final class ReplicationEngine implements Transport.Listener {
           oversizedDeltas,
           rejected,
           rejectsReceived,
-          listenerErrors.get());
+          subscribers.errors());
     }
   }
 
@@ -837,42 +712,41 @@ final class ReplicationEngine implements Transport.Listener {
   }
 
   /**
-   * Waits until every connected peer has acknowledged every delta sequenced before this call, or
-   * until the timeout; returns whether they all did. Peers not connected are not waited for.
+   * Completes with true once every connected peer has acknowledged every delta sequenced before
+   * this call; with false at the timeout, or if the replica closes first. Peers not connected are
+   * not waited for.
    */
-  boolean drain(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
+  CompletableFuture<Boolean> drainAsync(Duration timeout) {
+    List<Runnable> after = new ArrayList<>();
+    CompletableFuture<Boolean> drained;
     synchronized (lock) {
       long target = nextSequence - 1;
-      while (!closed) {
-        boolean drained = true;
-        for (Peer peer : peers.values()) {
-          if (peer.connected && peer.acked < target) {
-            drained = false;
-            break;
-          }
-        }
-        if (drained) {
-          return true;
-        }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        TimeUnit.NANOSECONDS.timedWait(lock, left);
-      }
-      return false;
+      drained = waiters.awaitDrain(() -> drained(target), timeout, after);
     }
+    after.forEach(Runnable::run);
+    return drained;
+  }
+
+  /** Whether every connected peer acknowledged up to {@code target}; under the lock. */
+  private boolean drained(long target) {
+    for (Peer peer : peers.values()) {
+      if (peer.connected && peer.acked < target) {
+        return false;
+      }
+    }
+    return true;
   }
 
   void close() {
+    List<Runnable> after = new ArrayList<>();
     synchronized (lock) {
       if (closed) {
         return;
       }
       closed = true;
-      lock.notifyAll();
+      waiters.close(after);
     }
+    after.forEach(Runnable::run);
     transport.close();
     meters.close();
     if (store != null) {
@@ -935,28 +809,14 @@ final class ReplicationEngine implements Transport.Listener {
     return null;
   }
 
-  private <T extends DeltaCrdt<T>> void notifyLater(Effects fx, Slot<T> slot) {
-    CopyOnWriteArrayList<Consumer<Object>> list = subscribers.get(slot.key.name());
-    if (list != null && !list.isEmpty()) {
-      T value = slot.state;
-      String name = slot.key.name();
-      fx.notifications.add(
-          () -> {
-            for (Consumer<Object> listener : list) {
-              try {
-                listener.accept(value);
-              } catch (RuntimeException e) {
-                // The change is applied: a listener's failure must not reach the writer (who
-                // would retry, and count twice) or the transport's thread.
-                listenerErrors.incrementAndGet();
-                LOG.log(
-                    System.Logger.Level.WARNING,
-                    "replica " + self + ": a listener of key " + name + " threw; change applied",
-                    e);
-              }
-            }
-          });
+  /** A key changed (under the lock): its subscribers and the reads waiting for it hear of it. */
+  private void notifyLater(Effects fx, Slot<?> slot) {
+    String name = slot.key.name();
+    Subscribers.Notification notification = subscribers.changed(name, slot.state);
+    if (notification != null) {
+      fx.notifications.add(notification);
     }
+    waiters.changed(name, fx.after);
   }
 
   // -----------------------------------------------------------------------------------------
@@ -1320,8 +1180,6 @@ final class ReplicationEngine implements Transport.Listener {
                         () -> "full state of key " + slot.key.name() + " from " + peer.id))
             .getAsBoolean();
     if (changed) {
-      lock.notifyAll(); // readers waiting for a causal token
-
       fx.persist(() -> new StoredRecord(slot.key.name(), slot.key.typeName(), bytes));
     }
     fullStatesReceived++;
@@ -1381,6 +1239,7 @@ final class ReplicationEngine implements Transport.Listener {
 
   @Override
   public void onPeerDown(ReplicaId id, String reason) {
+    List<Runnable> after = new ArrayList<>();
     synchronized (lock) {
       Peer peer = peers.get(id);
       if (peer != null) {
@@ -1390,9 +1249,10 @@ final class ReplicationEngine implements Transport.Listener {
         peer.session = null;
         peer.assemblies.clear();
         fence.forget(id);
-        lock.notifyAll();
+        waiters.peerDown(after); // a drain no longer waits for it
       }
     }
+    after.forEach(Runnable::run);
   }
 
   @Override
@@ -1534,9 +1394,10 @@ final class ReplicationEngine implements Transport.Listener {
       case ACK -> {
         fence.theyAcceptedOurs(peer.id);
         long upTo = Math.min(message.getAck().getUpToSequence(), nextSequence - 1);
+        long before = peer.acked;
         peer.acked = Math.max(peer.acked, upTo);
         trimLog();
-        lock.notifyAll();
+        waiters.acknowledged(peer.id, before, peer.acked, peer::holds, fx.after);
         sendMore(peer, fx); // Acks clock out the deltas the window held back
       }
       case DIGEST_REQUEST -> {
@@ -1556,6 +1417,7 @@ final class ReplicationEngine implements Transport.Listener {
         }
         if (refusesOneDelta(reason) && message.getReject().getSequence() > 0) {
           peer.refused(message.getReject().getSequence());
+          waiters.refused(peer.id, message.getReject().getSequence());
         }
         rejectsReceived.merge(reason, 1L, Long::sum);
         meters.rejectedSent(reason);
@@ -1616,6 +1478,7 @@ final class ReplicationEngine implements Transport.Listener {
       // The peer restarted without its state: its sequence restarts, and it needs all we hold.
       peer.expected = 1;
       peer.acked = 0;
+      waiters.reset(peer.id);
       peer.sent = 0;
       peer.assemblies.clear();
       sendMore(peer, fx);
@@ -1693,7 +1556,6 @@ final class ReplicationEngine implements Transport.Listener {
           continue;
         }
         if (merged) {
-          lock.notifyAll(); // readers waiting for a causal token
           notifyLater(fx, slot);
           KeyedDelta changed = applied.get(i);
           String type = appliedTypes.get(i);
@@ -1831,10 +1693,12 @@ final class ReplicationEngine implements Transport.Listener {
 
   /**
    * What to do once the lock is released: sends (queued in the {@link #outbox} as they are
-   * decided), then notifications.
+   * decided), then notifications, then what the {@link Waiters} left to do (complete futures, arm
+   * timers), which runs even if the rest failed.
    */
   private final class Effects {
-    private final List<Runnable> notifications = new ArrayList<>();
+    private final List<Subscribers.Notification> notifications = new ArrayList<>();
+    final List<Runnable> after = new ArrayList<>();
     private long ticket;
 
     /** The last store ticket issued when this effect queued its last envelope. */
@@ -1848,7 +1712,13 @@ final class ReplicationEngine implements Transport.Listener {
       if (store == null) {
         return; // in memory: no record is built, so no payload is copied
       }
-      long t = ReplicationEngine.this.persist(List.of(record.get()));
+      long t;
+      try {
+        t = ReplicationEngine.this.persist(List.of(record.get()));
+      } catch (RuntimeException e) {
+        notifications.forEach(Subscribers.Notification::skip); // run() will not be called
+        throw e;
+      }
       ticket = Math.max(ticket, t);
     }
 
@@ -1903,23 +1773,30 @@ final class ReplicationEngine implements Transport.Listener {
      * place, maybe on another thread that is flushing), then notifies subscribers.
      */
     void run() {
-      ticket = Math.max(ticket, queuedAfter);
-      boolean durable;
       try {
-        durable = awaitDurable();
-      } catch (RuntimeException e) {
-        flush(0); // what is ready goes; the rest waits for a later change to be durable
-        throw e;
-      }
-      flush(durable ? ticket : 0);
-      if (!durable) {
-        throw new IllegalStateException(
-            "interrupted before the change was durable on "
-                + self
-                + ": it is applied in memory and may be lost in a crash");
-      }
-      for (Runnable notification : notifications) {
-        notification.run();
+        ticket = Math.max(ticket, queuedAfter);
+        boolean durable;
+        try {
+          durable = awaitDurable();
+        } catch (RuntimeException e) {
+          flush(0); // what is ready goes; the rest waits for a later change to be durable
+          throw e;
+        }
+        flush(durable ? ticket : 0);
+        if (!durable) {
+          throw new IllegalStateException(
+              "interrupted before the change was durable on "
+                  + self
+                  + ": it is applied in memory and may be lost in a crash");
+        }
+        for (Subscribers.Notification notification : notifications) {
+          notification.deliver();
+        }
+      } finally {
+        notifications.forEach(Subscribers.Notification::skip); // those not delivered
+        for (Runnable action : after) {
+          action.run();
+        }
       }
     }
   }

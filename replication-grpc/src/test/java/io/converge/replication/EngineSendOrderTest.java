@@ -71,7 +71,8 @@ final class EngineSendOrderTest {
             Map.of(),
             new SimpleMeterRegistry(),
             store,
-            ClockSkewPolicy.FENCE);
+            ClockSkewPolicy.FENCE,
+            null);
     // Each write in a batch of its own (by default a write made while a batch that is not full is
     // in flight waits for its Ack): the order of batches is what this test is about, and batches
     // that are full go whatever is in flight.
@@ -105,7 +106,7 @@ final class EngineSendOrderTest {
   }
 
   private void increment() {
-    engine.write(COUNTER, c -> c.increment(SELF, 1), Consistency.LOCAL, Duration.ZERO);
+    engine.writeAsync(COUNTER, c -> c.increment(SELF, 1), Consistency.LOCAL, Duration.ZERO);
   }
 
   /** Records what is sent; sending the batch of sequence 2 lets the store release ticket 1. */

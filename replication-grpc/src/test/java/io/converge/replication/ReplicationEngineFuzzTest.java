@@ -206,7 +206,8 @@ final class ReplicationEngineFuzzTest {
               Map.of(),
               new SimpleMeterRegistry(),
               null,
-              ClockSkewPolicy.FENCE);
+              ClockSkewPolicy.FENCE,
+              null);
       engine.start();
       engine.onPeerUp(PEER);
       // Some state of its own (and deltas in its log, for Acks to act on).
@@ -244,7 +245,7 @@ final class ReplicationEngineFuzzTest {
     }
 
     private <T extends DeltaCrdt<T>> void write(Key<T> key, UnaryOperator<T> update) {
-      engine.write(key, update, Consistency.LOCAL, Duration.ZERO);
+      engine.writeAsync(key, update, Consistency.LOCAL, Duration.ZERO);
     }
 
     /** Handles the message, checks the outcome; returns what onMessage allocated. */
@@ -290,7 +291,7 @@ final class ReplicationEngineFuzzTest {
     }
 
     private <T extends DeltaCrdt<T>> T value(Key<T> key) {
-      return engine.get(key, CausalToken.empty(), Duration.ZERO);
+      return engine.get(key);
     }
   }
 

@@ -33,9 +33,12 @@ final class SimulatedCluster {
     this.network = network;
   }
 
-  /** A scheduler whose timers die with the transport, as a process's timers do. */
+  /**
+   * A scheduler whose timers die with the transport, as a process's timers do, and whose ticker is
+   * the network's virtual time: waits time out in virtual time.
+   */
   static EngineScheduler scheduler(InMemoryNetwork network, Transport owner) {
-    return (delay, task) -> network.schedule(owner, delay, task);
+    return EngineScheduler.virtual(network, owner);
   }
 
   /**
@@ -80,24 +83,30 @@ final class SimulatedCluster {
     network.advance(duration);
   }
 
+  /** How much virtual time {@link #driving} lets a call take before it fails the test. */
+  static final Duration DRIVING_LIMIT = Duration.ofMinutes(10);
+
   /**
    * Runs {@code call} on another thread (it may block, waiting for peers) while this thread drives
    * the network's virtual time in steps of {@code step}; returns its result or rethrows what it
-   * threw. Fails if it has not returned after 30 s of real time.
+   * threw. Time moves only while the caller is parked (waiting for a future that virtual time
+   * completes), never while it runs: the call starts at the current virtual time, and each of its
+   * waits ends at a virtual time that depends on the network's seed alone, not on how fast the two
+   * threads run. Fails if it has not returned after {@link #DRIVING_LIMIT} of virtual time.
    */
   <T> T driving(Duration step, Callable<T> call) throws Exception {
     FutureTask<T> task = new FutureTask<>(call);
     Thread thread = new Thread(task, "simulated-cluster-caller");
     thread.setDaemon(true);
     thread.start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!task.isDone()) {
-      if (System.nanoTime() - deadline > 0) {
+    Duration limit = network.now().plus(DRIVING_LIMIT);
+    while (!parkedOrDone(thread, task)) {
+      if (network.now().compareTo(limit) >= 0) {
         thread.interrupt();
-        throw new AssertionError("the call did not return within 30 s (real time)");
+        throw new AssertionError(
+            "the call did not return within " + DRIVING_LIMIT + " of virtual time: " + network);
       }
       network.advance(step);
-      LockSupport.parkNanos(Duration.ofMillis(1).toNanos());
     }
     try {
       return task.get();
@@ -106,6 +115,23 @@ final class SimulatedCluster {
         throw cause;
       }
       throw e;
+    }
+  }
+
+  /**
+   * Waits until {@code task} is done (true) or its thread is parked, waiting for something (false).
+   * Polls the condition; how often changes nothing but the CPU it takes.
+   */
+  private static boolean parkedOrDone(Thread thread, FutureTask<?> task) {
+    while (true) {
+      if (task.isDone()) {
+        return true;
+      }
+      Thread.State state = thread.getState();
+      if (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) {
+        return task.isDone();
+      }
+      LockSupport.parkNanos(20_000);
     }
   }
 

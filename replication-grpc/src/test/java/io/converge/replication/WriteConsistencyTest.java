@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link Consistency} over the in-memory network: how long a write waits, what a timeout says, and
  * that nothing is rolled back. The writer waits on its own thread while the test drives virtual
- * time ({@link SimulatedCluster#driving}); timeouts are real time.
+ * time ({@link SimulatedCluster#driving}); timeouts are virtual time too.
  */
 final class WriteConsistencyTest {
 

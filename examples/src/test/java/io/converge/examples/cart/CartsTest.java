@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.converge.clocks.HybridLogicalClock;
 import io.converge.clocks.ReplicaId;
 import io.converge.replication.Consistency;
+import io.converge.replication.EngineScheduler;
 import io.converge.replication.Replica;
 import io.converge.replication.transport.InMemoryNetwork;
 import io.converge.replication.transport.Transport;
@@ -55,7 +56,7 @@ class CartsTest {
                 HybridLogicalClock.builder()
                     .physicalClock(network.clock(id, Duration.ZERO))
                     .build())
-            .scheduler((delay, task) -> network.schedule(transport, delay, task))
+            .scheduler(EngineScheduler.virtual(network, transport))
             .resendInterval(Duration.ofMillis(50))
             .antiEntropyInterval(Duration.ofMillis(200))
             .drainTimeout(Duration.ZERO)

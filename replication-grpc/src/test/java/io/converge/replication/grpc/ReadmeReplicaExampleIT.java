@@ -16,7 +16,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -124,6 +128,23 @@ final class ReadmeReplicaExampleIT {
         String header = token.toString();
         ORSet<String> mine = eu.get(cart, CausalToken.parse(header), Duration.ofSeconds(2));
         assertEquals(Set.of("book"), mine.elements());
+
+        // The README's writeAsync example: the future completes once a majority holds the write.
+        ExecutorService requestExecutor = Executors.newSingleThreadExecutor();
+        try {
+          CompletableFuture<Written<ORSet<String>>> placed =
+              us.writeAsync(
+                  order,
+                  o -> o.add(us.self(), "shipped"),
+                  Consistency.QUORUM,
+                  Duration.ofSeconds(2));
+          CompletableFuture<String> response =
+              placed.thenApplyAsync(written -> written.token().toString(), requestExecutor);
+          CausalToken shipped = CausalToken.parse(response.get(20, TimeUnit.SECONDS));
+          assertTrue(eu.hasSeen(shipped), "the QUORUM future completed before eu-west held it");
+        } finally {
+          requestExecutor.shutdownNow();
+        }
       }
     }
   }

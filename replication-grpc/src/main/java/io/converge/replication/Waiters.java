@@ -1,0 +1,605 @@
+package io.converge.replication;
+
+import io.converge.clocks.ReplicaId;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongPredicate;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * What callers of a replica wait for, as futures: {@code QUORUM} and {@code ALL} writes waiting for
+ * their peers' acknowledgements, reads waiting until every write of a causal token is seen, and
+ * drains waiting until every connected peer acknowledged everything. Each wait is a {@link
+ * CompletableFuture}, indexed by what it waits for (a sequence number, a key name), completed when
+ * the engine reports that progress, and timed out by a timer on the engine's {@link
+ * EngineScheduler}, whose {@link Ticker} is the clock of every deadline: with virtual time, a
+ * timeout is virtual too.
+ *
+ * <h2>Threads</h2>
+ *
+ * The engine calls the registering methods and the progress methods ({@link #acknowledged}, {@link
+ * #refused}, {@link #reset}, {@link #changed}, {@link #peerDown}, {@link #close}) under its own
+ * lock, and the conditions it hands over (who holds a sequence, whether a write is seen, the value
+ * to read) are evaluated right there, under that lock. Those methods never complete a future
+ * themselves: they add what to do to {@code after}, a list that the engine runs once its lock is
+ * released, on the thread that made the progress (the writer's, or the transport's that delivered
+ * an Ack or a delta), so that no code chained to a future ever runs under the engine's lock. The
+ * timers are armed from {@code after} too: a scheduler may take a lock of its own that a thread
+ * holding it calls the engine back under. A timeout completes its future on the scheduler's thread;
+ * an {@linkplain #await interrupted} blocking caller completes its own. This class's monitor guards
+ * the indexes and the waiters' state: it is taken inside the engine's lock (never the other way
+ * round), and nothing is called out while it is held but the conditions the engine handed over.
+ */
+final class Waiters {
+
+  /** A wait longer than this (about 146 years) is this long: deadlines stay comparable. */
+  private static final long MAX_TIMEOUT_NANOS = Long.MAX_VALUE / 2;
+
+  /** Why a wait ended without what it waited for. */
+  enum End {
+    CLOSED,
+    TIMED_OUT,
+    INTERRUPTED
+  }
+
+  private final ReplicaId self;
+  private final EngineScheduler scheduler;
+  private final Ticker ticker;
+
+  /** Writes waiting for acknowledgements, by the sequence they wait for. Under this monitor. */
+  private final TreeMap<Long, List<AckWaiter<?>>> bySequence = new TreeMap<>();
+
+  /** Reads waiting for a token, under the key of each write they have not seen yet. */
+  private final Map<String, List<TokenWaiter<?>>> byKey = new HashMap<>();
+
+  private final List<DrainWaiter> drains = new ArrayList<>();
+  private boolean closed;
+
+  Waiters(ReplicaId self, EngineScheduler scheduler) {
+    this.self = Objects.requireNonNull(self, "self");
+    this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+    this.ticker = Objects.requireNonNull(scheduler.ticker(), "scheduler.ticker()");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Registering (under the engine's lock)
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * A {@code QUORUM} or {@code ALL} write of {@code sequence} waits until {@code needed} peers of
+   * {@code group} hold it, or {@code timeout}. Under the engine's lock.
+   *
+   * @param holdsNow whether a peer of the group holds the sequence already
+   * @param written what the future completes with
+   * @param after what to run once the engine's lock is released (arms the timer)
+   * @return a future: {@code written}, or a {@link WriteTimeoutException}
+   */
+  <T> CompletableFuture<Written<T>> awaitAcks(
+      String key,
+      Consistency consistency,
+      Duration timeout,
+      long sequence,
+      Set<ReplicaId> group,
+      int needed,
+      Predicate<ReplicaId> holdsNow,
+      Written<T> written,
+      List<Runnable> after) {
+    AckWaiter<T> waiter =
+        new AckWaiter<>(this, timeout, key, consistency, sequence, group, needed, written);
+    for (ReplicaId id : group) {
+      if (holdsNow.test(id)) {
+        waiter.acknowledged.add(id);
+      }
+    }
+    if (waiter.acknowledged.size() >= needed) {
+      return CompletableFuture.completedFuture(written);
+    }
+    synchronized (this) {
+      if (!register(waiter, after)) {
+        return waiter;
+      }
+      bySequence.computeIfAbsent(sequence, s -> new ArrayList<>(1)).add(waiter);
+    }
+    return waiter;
+  }
+
+  /** One write of a causal token that the reader had not seen, and how to tell when it is. */
+  record Unseen(String key, BooleanSupplier seen) {}
+
+  /**
+   * A read waits until every write of a token is seen, then completes with {@code value} (read
+   * under the engine's lock at that moment), or times out. Under the engine's lock.
+   *
+   * @param writes how many writes the token holds, for the timeout's message
+   * @param unseen the writes not seen yet
+   * @param value the value to complete with
+   * @param after what to run once the engine's lock is released (arms the timer)
+   * @return a future: the value, or a {@link ReadTimeoutException}
+   */
+  <T> CompletableFuture<T> awaitSeen(
+      int writes, List<Unseen> unseen, Supplier<T> value, Duration timeout, List<Runnable> after) {
+    if (unseen.isEmpty()) {
+      return CompletableFuture.completedFuture(value.get());
+    }
+    TokenWaiter<T> waiter = new TokenWaiter<>(this, timeout, writes, unseen, value);
+    synchronized (this) {
+      if (!register(waiter, after)) {
+        return waiter;
+      }
+      for (String key : waiter.indexedUnder) {
+        byKey.computeIfAbsent(key, k -> new ArrayList<>(1)).add(waiter);
+      }
+    }
+    return waiter;
+  }
+
+  /**
+   * A drain waits until {@code drained} holds (checked again at each {@link #acknowledged} and
+   * {@link #peerDown}), or its timeout. Under the engine's lock.
+   *
+   * @return a future: true once drained; false at the timeout, or if the replica closed first
+   */
+  CompletableFuture<Boolean> awaitDrain(
+      BooleanSupplier drained, Duration timeout, List<Runnable> after) {
+    synchronized (this) {
+      if (closed) {
+        return CompletableFuture.completedFuture(false);
+      }
+      if (drained.getAsBoolean()) {
+        return CompletableFuture.completedFuture(true);
+      }
+      DrainWaiter waiter = new DrainWaiter(this, timeout, drained);
+      drains.add(waiter);
+      after.add(() -> arm(waiter));
+      return waiter;
+    }
+  }
+
+  /** Arms the timer of a new waiter, or ends it at once if the replica is closed. Under this. */
+  private boolean register(Waiter<?> waiter, List<Runnable> after) {
+    if (closed) {
+      waiter.pending = false;
+      Runnable end = waiter.end(End.CLOSED);
+      after.add(end);
+      return false;
+    }
+    after.add(() -> arm(waiter));
+    return true;
+  }
+
+  private long deadline(Duration timeout) {
+    long nanos;
+    try {
+      nanos = Math.min(timeout.toNanos(), MAX_TIMEOUT_NANOS);
+    } catch (ArithmeticException tooLong) {
+      nanos = MAX_TIMEOUT_NANOS;
+    }
+    return ticker.read() + nanos;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Timers
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Ends a waiter whose deadline passed on the ticker, else schedules this again for what is left
+   * (so that a timer that fires early, or a ticker that a scheduler does not drive, never ends a
+   * wait before its deadline). Not under the engine's lock.
+   */
+  private void arm(Waiter<?> waiter) {
+    synchronized (this) {
+      if (!waiter.pending) {
+        return;
+      }
+    }
+    long left = waiter.deadline - ticker.read();
+    if (left <= 0) {
+      end(waiter, End.TIMED_OUT);
+      return;
+    }
+    try {
+      scheduler.schedule(Duration.ofNanos(left), () -> arm(waiter));
+    } catch (RejectedExecutionException stopped) {
+      // The replica's own scheduler stops only once the replica closed.
+      end(waiter, End.CLOSED);
+    }
+  }
+
+  /**
+   * Completes a waiter that got what it waited for, unless it ended meanwhile. Not under the
+   * engine's lock. A satisfied waiter stays indexed until this runs: if the engine fails before it
+   * runs what it was left, the timer still ends the wait (and if it is found satisfied again
+   * meanwhile, the second completion does nothing).
+   */
+  private void finish(Waiter<?> waiter, Runnable completion) {
+    synchronized (this) {
+      if (!waiter.pending) {
+        return;
+      }
+      unindex(waiter);
+    }
+    completion.run();
+  }
+
+  /** Ends a waiter still pending for {@code why}, on this thread. Not under the engine's lock. */
+  private void end(Waiter<?> waiter, End why) {
+    Runnable completion;
+    synchronized (this) {
+      if (!waiter.pending) {
+        return;
+      }
+      unindex(waiter);
+      completion = waiter.end(why);
+    }
+    completion.run();
+  }
+
+  private void unindex(Waiter<?> waiter) {
+    waiter.pending = false;
+    if (waiter instanceof AckWaiter<?> ack) {
+      List<AckWaiter<?>> list = bySequence.get(ack.sequence);
+      if (list != null && list.remove(ack) && list.isEmpty()) {
+        bySequence.remove(ack.sequence);
+      }
+    } else if (waiter instanceof TokenWaiter<?> read) {
+      for (String key : read.indexedUnder) {
+        List<TokenWaiter<?>> list = byKey.get(key);
+        if (list != null && list.remove(read) && list.isEmpty()) {
+          byKey.remove(key);
+        }
+      }
+    } else {
+      drains.remove(waiter);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Progress (under the engine's lock)
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * A peer acknowledged this replica's deltas up to {@code upTo}; it had acknowledged up to {@code
+   * from} before (waits of sequences up to there already counted it). {@code holds} tells whether
+   * it holds a sequence (it may have refused one). Checks the drains too.
+   */
+  void acknowledged(
+      ReplicaId peer, long from, long upTo, LongPredicate holds, List<Runnable> after) {
+    synchronized (this) {
+      if (upTo > from && !bySequence.isEmpty()) {
+        List<AckWaiter<?>> done = null;
+        for (List<AckWaiter<?>> waiting : bySequence.subMap(from, false, upTo, true).values()) {
+          for (AckWaiter<?> waiter : waiting) {
+            if (waiter.group.contains(peer)
+                && holds.test(waiter.sequence)
+                && waiter.acknowledged.add(peer)
+                && waiter.acknowledged.size() >= waiter.needed) {
+              if (done == null) {
+                done = new ArrayList<>();
+              }
+              done.add(waiter);
+            }
+          }
+        }
+        if (done != null) {
+          for (AckWaiter<?> waiter : done) {
+            after.add(() -> finish(waiter, waiter::succeed));
+          }
+        }
+      }
+      checkDrains(after);
+    }
+  }
+
+  /** A peer refused this replica's delta {@code sequence}: it does not hold it after all. */
+  synchronized void refused(ReplicaId peer, long sequence) {
+    bySequence.getOrDefault(sequence, List.of()).forEach(w -> w.acknowledged.remove(peer));
+  }
+
+  /** A peer restarted without its state: it holds none of this replica's deltas any more. */
+  synchronized void reset(ReplicaId peer) {
+    bySequence.values().forEach(list -> list.forEach(w -> w.acknowledged.remove(peer)));
+  }
+
+  /** A peer's connection went down: a drain no longer waits for it. */
+  synchronized void peerDown(List<Runnable> after) {
+    checkDrains(after);
+  }
+
+  private void checkDrains(List<Runnable> after) {
+    if (drains.isEmpty()) {
+      return;
+    }
+    for (DrainWaiter waiter : drains) {
+      if (waiter.drained.getAsBoolean()) {
+        after.add(() -> finish(waiter, () -> waiter.complete(true)));
+      }
+    }
+  }
+
+  /**
+   * A key's value changed: the reads waiting for a write to it check whether they have seen it;
+   * those that have seen every write of their token complete with their value, read now.
+   */
+  void changed(String key, List<Runnable> after) {
+    synchronized (this) {
+      List<TokenWaiter<?>> waiting = byKey.get(key);
+      if (waiting == null) {
+        return;
+      }
+      List<TokenWaiter<?>> done = null;
+      for (TokenWaiter<?> waiter : waiting) {
+        boolean complete;
+        try {
+          complete = waiter.check(key);
+        } catch (RuntimeException contradiction) {
+          // The token contradicts the value now held (see Replica#get): the reader hears why.
+          waiter.failure = contradiction;
+          complete = true;
+        }
+        if (complete) {
+          if (done == null) {
+            done = new ArrayList<>();
+          }
+          done.add(waiter);
+        }
+      }
+      if (done != null) {
+        for (TokenWaiter<?> waiter : done) {
+          Runnable result = waiter.result();
+          after.add(() -> finish(waiter, result));
+        }
+      }
+    }
+  }
+
+  /** The replica closed: every wait ends, with {@link End#CLOSED}. */
+  void close(List<Runnable> after) {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      for (Waiter<?> waiter : all()) {
+        unindex(waiter);
+        after.add(waiter.end(End.CLOSED));
+      }
+    }
+  }
+
+  /** How many waits are pending: for tests. */
+  synchronized int pending() {
+    return all().size();
+  }
+
+  /** Every pending waiter, once each (a read is indexed under each of its keys). Under this. */
+  private Set<Waiter<?>> all() {
+    Set<Waiter<?>> all = new LinkedHashSet<>(drains);
+    bySequence.values().forEach(all::addAll);
+    byKey.values().forEach(all::addAll);
+    return all;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Blocking
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Waits for a future of the replica's API as its blocking twin does: returns its value, or throws
+   * the exception it completed with (not wrapped). If the thread is interrupted first, a pending
+   * wait of this class ends there with {@link End#INTERRUPTED} (the write or read then throws its
+   * timeout exception saying so) and the thread's interrupt flag is set again.
+   *
+   * @throws RuntimeException what the future completed with
+   */
+  static <T> T await(CompletableFuture<T> future) {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      if (future instanceof Waiter<?> waiter) {
+        waiter.owner.end(waiter, End.INTERRUPTED); // done now, one way or the other
+      }
+      Thread.currentThread().interrupt();
+      try {
+        return future.join();
+      } catch (CompletionException completed) {
+        throw unwrap(completed.getCause());
+      }
+    } catch (ExecutionException e) {
+      throw unwrap(e.getCause());
+    }
+  }
+
+  /**
+   * Waits for a drain's future: true if drained, false at the timeout or the close.
+   *
+   * @throws InterruptedException if the thread is interrupted first; the drain then ends
+   */
+  static boolean awaitDrain(CompletableFuture<Boolean> future) throws InterruptedException {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      if (future instanceof Waiter<?> waiter) {
+        waiter.owner.end(waiter, End.INTERRUPTED);
+      }
+      throw e;
+    } catch (ExecutionException e) {
+      throw unwrap(e.getCause());
+    }
+  }
+
+  private static RuntimeException unwrap(Throwable cause) {
+    if (cause instanceof RuntimeException e) {
+      return e;
+    }
+    if (cause instanceof Error e) {
+      throw e;
+    }
+    return new IllegalStateException(cause);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The waits
+  // ---------------------------------------------------------------------------------------------
+
+  /** One wait: the future the caller holds, with its deadline on the ticker. */
+  private abstract static class Waiter<T> extends CompletableFuture<T> {
+    final Waiters owner;
+    final Duration timeout;
+    final long deadline;
+
+    /** Still indexed, neither satisfied nor ended; under the owner's monitor. */
+    boolean pending = true;
+
+    Waiter(Waiters owner, Duration timeout) {
+      this.owner = owner;
+      this.timeout = timeout;
+      this.deadline = owner.deadline(timeout);
+    }
+
+    /** How this wait ends for {@code why}, to run outside the monitor; under it. */
+    abstract Runnable end(End why);
+  }
+
+  private static final class AckWaiter<T> extends Waiter<Written<T>> {
+    final String key;
+    final Consistency consistency;
+    final long sequence;
+    final Set<ReplicaId> group;
+    final int needed;
+    final Written<T> written;
+    final Set<ReplicaId> acknowledged = new TreeSet<>();
+
+    AckWaiter(
+        Waiters owner,
+        Duration timeout,
+        String key,
+        Consistency consistency,
+        long sequence,
+        Set<ReplicaId> group,
+        int needed,
+        Written<T> written) {
+      super(owner, timeout);
+      this.key = key;
+      this.consistency = consistency;
+      this.sequence = sequence;
+      this.group = Set.copyOf(group);
+      this.needed = needed;
+      this.written = written;
+    }
+
+    void succeed() {
+      complete(written);
+    }
+
+    @Override
+    Runnable end(End why) {
+      String because =
+          switch (why) {
+            case CLOSED -> "was not confirmed before the replica closed";
+            case TIMED_OUT -> "was not confirmed in time";
+            case INTERRUPTED -> "was interrupted while waiting for acknowledgements";
+          };
+      Set<ReplicaId> waitingFor = new TreeSet<>(group);
+      waitingFor.removeAll(acknowledged);
+      WriteTimeoutException e =
+          new WriteTimeoutException(
+              key,
+              consistency,
+              timeout,
+              owner.self,
+              acknowledged,
+              waitingFor,
+              needed,
+              written.token(),
+              because);
+      return () -> completeExceptionally(e);
+    }
+  }
+
+  private static final class TokenWaiter<T> extends Waiter<T> {
+    final int writes;
+    final List<Unseen> unseen;
+    final Supplier<T> value;
+
+    /** The keys of the writes it waited for at first: where it is indexed. */
+    final Set<String> indexedUnder;
+
+    /** Set when a write contradicted the value held: the read fails with it. */
+    RuntimeException failure;
+
+    TokenWaiter(
+        Waiters owner, Duration timeout, int writes, List<Unseen> unseen, Supplier<T> value) {
+      super(owner, timeout);
+      this.writes = writes;
+      this.unseen = new ArrayList<>(unseen);
+      this.value = value;
+      this.indexedUnder = keys();
+    }
+
+    /** The keys of the writes not seen yet. */
+    Set<String> keys() {
+      Set<String> keys = new TreeSet<>();
+      for (Unseen write : unseen) {
+        keys.add(write.key());
+      }
+      return keys;
+    }
+
+    /** Drops the writes of {@code key} now seen; true if none is left. Under both locks. */
+    boolean check(String key) {
+      unseen.removeIf(write -> write.key().equals(key) && write.seen().getAsBoolean());
+      return unseen.isEmpty();
+    }
+
+    /** The completion of a read that saw everything (or a contradiction): reads the value now. */
+    Runnable result() {
+      if (failure != null) {
+        RuntimeException e = failure;
+        return () -> completeExceptionally(e);
+      }
+      T read = value.get();
+      return () -> complete(read);
+    }
+
+    @Override
+    Runnable end(End why) {
+      String because =
+          switch (why) {
+            case CLOSED -> "and the replica closed";
+            case TIMED_OUT -> "within " + timeout;
+            case INTERRUPTED -> "and the reading thread was interrupted";
+          };
+      ReadTimeoutException e =
+          new ReadTimeoutException(owner.self.toString(), unseen.size(), writes, keys(), because);
+      return () -> completeExceptionally(e);
+    }
+  }
+
+  private static final class DrainWaiter extends Waiter<Boolean> {
+    final BooleanSupplier drained;
+
+    DrainWaiter(Waiters owner, Duration timeout, BooleanSupplier drained) {
+      super(owner, timeout);
+      this.drained = drained;
+    }
+
+    @Override
+    Runnable end(End why) {
+      return () -> complete(false);
+    }
+  }
+}
