@@ -83,37 +83,40 @@ import java.util.function.UnaryOperator;
  *       (duplicates) and ignores those beyond a gap (they will be resent), so a sender's deltas
  *       apply exactly once and in order. It answers every batch with {@code Ack(up_to_sequence)},
  *       the highest contiguous sequence it applied.
- *   <li><b>Flow and resends.</b> At most {@link #WINDOW} deltas are in flight to a peer (sent and
- *       not acknowledged); each Ack sends the next ones, in batches, so a fast writer is paced by
- *       its slowest connected peer's acknowledgements instead of overflowing the transport's buffer
- *       (and the log, bounded below, bounds what waits). A write sends its delta at once when no
- *       batch is in flight to the peer; while one that was not full is (at most {@link
- *       #MAX_PARTIAL_BATCHES_IN_FLIGHT}), the write waits for its Ack, and the writes made
- *       meanwhile leave together in one batch (Nagle's rule, clocked by Acks rather than a timer):
- *       an idle link adds no delay, a busy one carries one message per round trip instead of one
- *       per write (measured at 5 000 updates/s over gRPC on two cores: the CPU saturated and the
- *       median lag was 250-350 ms with one message per write, 2 ms with this rule). A batch that is
- *       full goes at once whatever is in flight. Once the window is full and more deltas wait, an
- *       Ack sends nothing until at least {@link #MIN_WINDOW_OPENING} deltas fit (avoiding the
- *       <i>silly window</i>): the receiver acknowledges every batch, so if each Ack that opened one
- *       slot sent one delta, the window would stay full of one-delta batches, each acknowledged
- *       alone, and under overload the link would carry one delta per message pair, at a fraction of
- *       the rate the same replicas sustain with full batches (measured: 1 000 updates/s applied at
- *       20 000/s on three replicas, against 20 000/s with this rule). Waiting for a sixteenth of
- *       the window adds at most a sixteenth of a round trip, and only to a link that is already
- *       window-limited. A delta the transport did not accept is sent again by the next write, Ack
- *       or tick. A peer that acknowledged nothing for a resend interval while deltas were in flight
- *       is sent again everything from {@code acked + 1} (one was lost, and the receiver ignores
- *       what follows a gap); the wait doubles after each such resend (up to {@code MAX_STALL_TICKS}
- *       intervals), so a round trip longer than the interval is learned rather than answered with
- *       duplicates forever. A peer whose connection comes up (after the {@code Handshake}) is sent
- *       everything from {@code acked + 1} too. A handshake carries the replica's incarnation (its
- *       clock at start); a peer whose incarnation grew restarted with no state, so the receiver
- *       expects its sequence 1 again and the sender resends it everything it still holds. A
- *       handshake is accepted once per connection (an identical repeat is ignored, one with another
- *       incarnation refused with {@code REPEATED_HANDSHAKE}), and an incarnation older than one
- *       already seen is refused ({@code STALE_INCARNATION}, the connection closed): in neither case
- *       is anything reset, so no hello can stall a healthy session.
+ *   <li><b>Flow and resends</b> ({@link PeerSession}, one per peer). At most {@link
+ *       PeerSession#WINDOW} deltas are in flight to a peer (sent and not acknowledged); each Ack
+ *       sends the next ones, in batches, so a fast writer is paced by its slowest connected peer's
+ *       acknowledgements instead of overflowing the transport's buffer (and the log, bounded below,
+ *       bounds what waits). A write sends its delta at once when no batch is in flight to the peer;
+ *       while one that was not full is (at most {@link PeerSession#MAX_PARTIAL_BATCHES_IN_FLIGHT}),
+ *       the write waits for its Ack, and the writes made meanwhile leave together in one batch
+ *       (Nagle's rule, clocked by Acks rather than a timer): an idle link adds no delay, a busy one
+ *       carries one message per round trip instead of one per write (measured at 5 000 updates/s
+ *       over gRPC on two cores: the CPU saturated and the median lag was 250-350 ms with one
+ *       message per write, 2 ms with this rule). A batch that is full goes at once whatever is in
+ *       flight. Once the window is full and more deltas wait, an Ack sends nothing until at least
+ *       {@link PeerSession#MIN_WINDOW_OPENING} deltas fit (avoiding the <i>silly window</i>): the
+ *       receiver acknowledges every batch, so if each Ack that opened one slot sent one delta, the
+ *       window would stay full of one-delta batches, each acknowledged alone, and under overload
+ *       the link would carry one delta per message pair, at a fraction of the rate the same
+ *       replicas sustain with full batches (measured: 1 000 updates/s applied at 20 000/s on three
+ *       replicas, against 20 000/s with this rule). Waiting for a sixteenth of the window adds at
+ *       most a sixteenth of a round trip, and only to a link that is already window-limited. A
+ *       delta the transport did not accept is sent again by the next write, Ack or tick. A peer
+ *       that acknowledged nothing for a resend interval while deltas were in flight is sent again
+ *       everything from {@code acked + 1} (one was lost, and the receiver ignores what follows a
+ *       gap); the wait doubles after each such resend (up to {@code MAX_STALL_TICKS} intervals), so
+ *       a round trip longer than the interval is learned rather than answered with duplicates
+ *       forever, but it never exceeds four smoothed round trips (measured from each batch to its
+ *       Ack): a link that works again after a loss (a clock fixed, say) is answered within an
+ *       interval or so, not after sixteen. A peer whose connection comes up (after the {@code
+ *       Handshake}) is sent everything from {@code acked + 1} too. A handshake carries the
+ *       replica's incarnation (its clock at start); a peer whose incarnation grew restarted with no
+ *       state, so the receiver expects its sequence 1 again and the sender resends it everything it
+ *       still holds. A handshake is accepted once per connection (an identical repeat is ignored,
+ *       one with another incarnation refused with {@code REPEATED_HANDSHAKE}), and an incarnation
+ *       older than one already seen is refused ({@code STALE_INCARNATION}, the connection closed):
+ *       in neither case is anything reset, so no hello can stall a healthy session.
  *   <li><b>Bounded log.</b> Entries acknowledged by every peer this replica has seen are dropped.
  *       The log holds at most {@code maxLogEntries}; beyond that the oldest entries are dropped
  *       even if a lagging (partitioned, slow) peer has not acknowledged them. Such a peer is then
@@ -160,36 +163,11 @@ final class ReplicationEngine implements Transport.Listener {
 
   static final int PROTOCOL_VERSION = 1;
 
-  static final int MAX_DELTAS_PER_BATCH = 256;
-
-  /** What a batch counts for its envelope, before its deltas, against the size budget. */
-  private static final int BATCH_OVERHEAD = 64;
-
   /**
-   * Deltas sent to a peer and not yet acknowledged, at most: further ones wait for its Acks, which
-   * clock them out (so a fast writer cannot overflow the transport's buffer for a slow peer).
+   * How many batches that are not full may be in flight to a peer: {@link
+   * PeerSession#MAX_PARTIAL_BATCHES_IN_FLIGHT}, or more in tests that need each write sent alone.
    */
-  static final int WINDOW = 1024;
-
-  /**
-   * While deltas wait beyond a full window, the fewest that an Ack sends: the window must have
-   * opened by this much first, so that a saturated link carries large batches (see the class
-   * javadoc, <i>Flow and resends</i>).
-   */
-  static final int MIN_WINDOW_OPENING = WINDOW / 16;
-
-  /**
-   * Batches in flight to a peer (sent, not acknowledged) beyond which a batch that is not full
-   * waits for an Ack: writes made meanwhile then leave together, in one message (see the class
-   * javadoc, <i>Flow and resends</i>).
-   */
-  static final int MAX_PARTIAL_BATCHES_IN_FLIGHT = 1;
-
-  /** {@link #MAX_PARTIAL_BATCHES_IN_FLIGHT}, or more in tests that need each write sent alone. */
-  private int maxPartialBatchesInFlight = MAX_PARTIAL_BATCHES_IN_FLIGHT;
-
-  /** The longest wait, in resend intervals, before unacknowledged deltas are sent again. */
-  private static final int MAX_STALL_TICKS = 16;
+  private int maxPartialBatchesInFlight = PeerSession.MAX_PARTIAL_BATCHES_IN_FLIGHT;
 
   private static final int MAX_CHUNKS = 1 << 16;
 
@@ -264,7 +242,7 @@ final class ReplicationEngine implements Transport.Listener {
   private final Map<String, Slot<?>> slots = new HashMap<>();
   private final KeyDigestTree tree = new KeyDigestTree();
   private final Set<String> dirty = new LinkedHashSet<>();
-  private final DeltaLog log = new DeltaLog();
+  private final OutboundLog log = new OutboundLog();
   private long nextSequence = 1;
   private final Map<ReplicaId, Peer> peers = new TreeMap<>();
   private final Subscribers subscribers;
@@ -824,7 +802,7 @@ final class ReplicationEngine implements Transport.Listener {
   // -----------------------------------------------------------------------------------------
 
   private long firstSequence() {
-    return log.isEmpty() ? nextSequence : log.peekFirst().sequence;
+    return log.firstSequence(nextSequence);
   }
 
   private void trimLog() {
@@ -835,81 +813,23 @@ final class ReplicationEngine implements Transport.Listener {
     if (peers.isEmpty()) {
       minAcked = 0;
     }
-    while (!log.isEmpty() && (log.peekFirst().sequence <= minAcked || log.size() > maxLogEntries)) {
-      log.pollFirst();
-    }
+    log.trim(minAcked, maxLogEntries);
   }
 
   /**
-   * Sends a peer the deltas after the last one sent on this connection ({@code peer.sent}), up to
-   * {@link #WINDOW} beyond what it acknowledged (or beyond the skip it was sent, if that is later),
-   * in batches under the message size; when more deltas wait than the window lets out, only once at
-   * least {@link #MIN_WINDOW_OPENING} fit. If the log dropped deltas the peer still needs, first
-   * tells it to skip them, once none is in flight. Called on each write, when a connection comes
-   * up, on each Ack, and by the resend timer.
+   * Sends a peer what its session says is due ({@link PeerSession#nextBatches}): the deltas it has
+   * not been sent, within the window, batched. Called on each write, when a connection comes up, on
+   * each Ack, and by the resend timer.
    */
   private void sendMore(Peer peer, Effects fx) {
     if (!peer.connected) {
       return;
     }
-    long first = firstSequence();
-    if (peer.sent < first - 1) {
-      if (peer.acked < peer.sent) {
-        // Deltas in flight were dropped from the log since they were sent: the skip waits for
-        // their Acks (or a resend tick's go-back), so that a log trimmed by one entry per write
-        // does not send one skip per write.
-        return;
-      }
-      // What it still needs was dropped from the bounded log: tell it to skip; anti-entropy fills
-      // the gap.
-      fx.send(peer.id, DeltaBatch.newBuilder().setFirstSequence(first).build(), 0);
-      peer.skippedBelow = Math.max(peer.skippedBelow, first);
-      peer.sent = first - 1;
-    }
-    // In flight: from the last acknowledged, or from the skip if later (what it skipped was not
-    // sent, and the skip is sent only with nothing in flight).
-    long inFlightFrom = Math.max(peer.acked, peer.skippedBelow - 1);
-    long limit = Math.min(nextSequence - 1, inFlightFrom + WINDOW);
-    if (limit < nextSequence - 1 && limit - peer.sent < MIN_WINDOW_OPENING) {
-      // Window-limited and barely open: wait for more Acks rather than send a sliver (the silly
-      // window). Acks are coming: at least WINDOW - MIN_WINDOW_OPENING deltas are in flight.
-      return;
-    }
-    // Counted before this call sends any: batches beyond what was sent before it (a refused send,
-    // a go-back) are no longer in flight.
-    int inFlight = peer.batchesInFlight();
     int budget = Math.max(1, transport.maxMessageBytes() / 2);
-    if (inFlight >= maxPartialBatchesInFlight
-        && limit - peer.sent < MAX_DELTAS_PER_BATCH
-        && BATCH_OVERHEAD + log.bytesBetween(peer.sent, limit) <= budget) {
-      return; // they would make one batch that is not full: it waits (not rebuilt on each write)
-    }
-    DeltaBatches.Builder batch = null;
-    int bytes = 0;
-    for (long sequence = peer.sent + 1; sequence <= limit; sequence++) {
-      KeyedDelta delta = log.get(sequence);
-      int size = DeltaLog.sizeInBatch(delta);
-      if (batch != null && (bytes + size > budget || batch.count() >= MAX_DELTAS_PER_BATCH)) {
-        sendBatch(peer, batch, fx); // full: it goes whatever is in flight
-        inFlight++;
-        batch = null;
-      }
-      if (batch == null) {
-        batch = new DeltaBatches.Builder(sequence);
-        bytes = BATCH_OVERHEAD;
-      }
-      batch.add(delta);
-      bytes += size;
-      peer.sent = sequence;
-    }
-    if (batch != null) {
-      if (inFlight < maxPartialBatchesInFlight) {
-        sendBatch(peer, batch, fx);
-      } else {
-        // Not full, and batches are in flight: it waits for their Ack (which calls this again),
-        // gathering the writes made meanwhile into one batch (see the class javadoc).
-        peer.sent = batch.firstSequence() - 1;
-      }
+    for (DeltaBatch batch :
+        peer.nextBatches(
+            log, nextSequence, budget, maxPartialBatchesInFlight, scheduler.ticker().read())) {
+      fx.send(peer.id, batch, batch.getDeltasCount());
     }
   }
 
@@ -924,11 +844,6 @@ final class ReplicationEngine implements Transport.Listener {
     this.maxPartialBatchesInFlight = batches;
   }
 
-  private void sendBatch(Peer peer, DeltaBatches.Builder batch, Effects fx) {
-    fx.send(peer.id, batch.build(), batch.count());
-    peer.batchEnds.addLast(batch.firstSequence() + batch.count() - 1);
-  }
-
   private void resendTick() {
     Effects fx = new Effects();
     synchronized (lock) {
@@ -939,20 +854,7 @@ final class ReplicationEngine implements Transport.Listener {
         if (!peer.connected) {
           continue;
         }
-        if (peer.acked < peer.sent && peer.acked == peer.ackedAtLastTick) {
-          if (++peer.ticksWithoutProgress >= peer.stallTicks) {
-            // Nothing acknowledged for that many intervals while deltas are in flight: one was
-            // lost (the receiver ignores what follows a gap), so go back to the first
-            // unacknowledged. Doubling the wait each time keeps a peer whose round trip is longer
-            // than the interval from being sent everything twice, again and again.
-            peer.sent = peer.acked;
-            peer.ticksWithoutProgress = 0;
-            peer.stallTicks = Math.min(peer.stallTicks * 2, MAX_STALL_TICKS);
-          }
-        } else {
-          peer.ticksWithoutProgress = 0;
-        }
-        peer.ackedAtLastTick = peer.acked;
+        peer.resendTick(resendInterval.toNanos());
         sendMore(peer, fx);
       }
     }
@@ -1220,10 +1122,7 @@ final class ReplicationEngine implements Transport.Listener {
       Peer peer = peer(id);
       peer.connected = true;
       peer.handshake = null;
-      peer.sent = peer.acked;
-      peer.ackedAtLastTick = peer.acked;
-      peer.ticksWithoutProgress = 0;
-      peer.stallTicks = 1;
+      peer.connected();
       fx.send(
           id,
           Handshake.newBuilder()
@@ -1395,7 +1294,7 @@ final class ReplicationEngine implements Transport.Listener {
         fence.theyAcceptedOurs(peer.id);
         long upTo = Math.min(message.getAck().getUpToSequence(), nextSequence - 1);
         long before = peer.acked;
-        peer.acked = Math.max(peer.acked, upTo);
+        peer.acknowledged(upTo, scheduler.ticker().read());
         trimLog();
         waiters.acknowledged(peer.id, before, peer.acked, peer::holds, fx.after);
         sendMore(peer, fx); // Acks clock out the deltas the window held back
@@ -1684,7 +1583,7 @@ final class ReplicationEngine implements Transport.Listener {
         for (Outgoing o : refused) {
           Peer peer = peers.get(o.peer());
           if (peer != null) {
-            peer.sent = Math.min(peer.sent, o.envelope().getDeltas().getFirstSequence() - 1);
+            peer.sendRefused(o.envelope().getDeltas().getFirstSequence());
           }
         }
       }
@@ -1861,97 +1760,6 @@ final class ReplicationEngine implements Transport.Listener {
     }
   }
 
-  /**
-   * A delta of the outbound log; {@code bytesThrough} is the sum of {@link DeltaLog#sizeInBatch}
-   * over the entries up to this one since the log began, so that the bytes of a run of entries cost
-   * one subtraction.
-   */
-  private record LogEntry(long sequence, KeyedDelta delta, long bytesThrough) {}
-
-  /**
-   * The outbound log: the deltas of consecutive sequences, oldest first, in a ring buffer, so that
-   * the delta of any sequence it holds is found in O(1) (sending from the middle of the log on each
-   * Ack must not walk it).
-   */
-  private static final class DeltaLog {
-    private LogEntry[] ring = new LogEntry[64];
-    private int head;
-    private int size;
-
-    boolean isEmpty() {
-      return size == 0;
-    }
-
-    int size() {
-      return size;
-    }
-
-    LogEntry peekFirst() {
-      return size == 0 ? null : ring[head];
-    }
-
-    /** What a delta counts for in a batch against the size budget: its bytes and framing. */
-    static int sizeInBatch(KeyedDelta delta) {
-      return delta.getSerializedSize() + 16;
-    }
-
-    void addLast(long sequence, KeyedDelta delta) {
-      long before = size == 0 ? 0 : ring[(head + size - 1) % ring.length].bytesThrough();
-      addLast(new LogEntry(sequence, delta, before + sizeInBatch(delta)));
-    }
-
-    /**
-     * The {@link #sizeInBatch} sum of the deltas held after {@code after} up to {@code through},
-     * which the log must hold if it is greater than {@code after}.
-     */
-    long bytesBetween(long after, long through) {
-      return through <= after ? 0 : entry(through).bytesThrough() - bytesThrough(after);
-    }
-
-    private long bytesThrough(long sequence) {
-      LogEntry first = ring[head];
-      if (sequence < first.sequence()) { // before the log: only the entries held count
-        return first.bytesThrough() - sizeInBatch(first.delta());
-      }
-      return entry(sequence).bytesThrough();
-    }
-
-    private void addLast(LogEntry entry) {
-      if (size > 0 && entry.sequence() != ring[(head + size - 1) % ring.length].sequence() + 1) {
-        throw new IllegalStateException("log sequences must be consecutive: " + entry.sequence());
-      }
-      if (size == ring.length) {
-        LogEntry[] bigger = new LogEntry[ring.length * 2];
-        for (int i = 0; i < size; i++) {
-          bigger[i] = ring[(head + i) % ring.length];
-        }
-        ring = bigger;
-        head = 0;
-      }
-      ring[(head + size) % ring.length] = entry;
-      size++;
-    }
-
-    void pollFirst() {
-      ring[head] = null;
-      head = (head + 1) % ring.length;
-      size--;
-    }
-
-    /** The delta of {@code sequence}, which the log must hold. */
-    KeyedDelta get(long sequence) {
-      return entry(sequence).delta();
-    }
-
-    private LogEntry entry(long sequence) {
-      long index = size == 0 ? -1 : sequence - ring[head].sequence();
-      if (index < 0 || index >= size) {
-        throw new IllegalArgumentException("sequence " + sequence + " is not in the log");
-      }
-      return ring[(int) ((head + index) % ring.length)];
-    }
-  }
-
   /** The chunks of one full state received so far. */
   private static final class Assembly {
     final long transfer;
@@ -1965,11 +1773,11 @@ final class ReplicationEngine implements Transport.Listener {
     }
   }
 
-  /** What this replica knows of one peer. */
-  private static final class Peer {
-    static final int MAX_REFUSED = 10_000;
-
-    final ReplicaId id;
+  /**
+   * What this replica knows of one peer: its delta link ({@link PeerSession}), its connection and
+   * handshake, and the anti-entropy exchanges with it.
+   */
+  private static final class Peer extends PeerSession {
     final EngineMeters.PeerMeters meters;
     long lagMillis = -1;
     boolean connected;
@@ -1978,52 +1786,6 @@ final class ReplicationEngine implements Transport.Listener {
 
     /** The incarnation of the handshake accepted on the current connection; null before it. */
     Long handshake;
-
-    long acked;
-    long sent;
-    long expected = 1;
-
-    /**
-     * {@link #acked} at the last resend tick: no progress in an interval means a delta was lost.
-     */
-    long ackedAtLastTick;
-
-    /** Resend ticks in a row without progress while deltas were in flight. */
-    int ticksWithoutProgress;
-
-    /**
-     * After how many such ticks everything unacknowledged is sent again: 1, doubled after each
-     * resend of everything (up to {@link #MAX_STALL_TICKS}), so it learns a round trip longer than
-     * the interval; back to 1 when the connection comes up again.
-     */
-    int stallTicks = 1;
-
-    /**
-     * Sequences below this were skipped by the peer (log overflow): acked, never applied; and never
-     * sent, so the window counts what is in flight from here when the skip is not yet acknowledged.
-     */
-    long skippedBelow;
-
-    /**
-     * The last sequence of each batch sent and not yet known acknowledged, oldest first; those
-     * beyond {@link #sent} (a refused send, a go-back) or up to {@link #acked} are dropped by
-     * {@link #batchesInFlight}.
-     */
-    final ArrayDeque<Long> batchEnds = new ArrayDeque<>();
-
-    /** Batches sent and not acknowledged (after dropping stale {@link #batchEnds}). */
-    int batchesInFlight() {
-      while (!batchEnds.isEmpty() && batchEnds.peekFirst() <= acked) {
-        batchEnds.pollFirst();
-      }
-      while (!batchEnds.isEmpty() && batchEnds.peekLast() > sent) {
-        batchEnds.pollLast();
-      }
-      return batchEnds.size();
-    }
-
-    /** Recent sequences the peer refused (TYPE_MISMATCH) and so acks without holding them. */
-    final TreeSet<Long> refused = new TreeSet<>();
 
     ReconciliationSession session;
 
@@ -2034,21 +1796,8 @@ final class ReplicationEngine implements Transport.Listener {
     final Map<String, Assembly> assemblies = new HashMap<>();
 
     Peer(ReplicaId id, EngineMeters.PeerMeters meters) {
-      this.id = id;
+      super(id);
       this.meters = meters;
-    }
-
-    /** Whether the peer acknowledged this replica's delta {@code sequence} and applied it. */
-    boolean holds(long sequence) {
-      return acked >= sequence && sequence >= skippedBelow && !refused.contains(sequence);
-    }
-
-    /** Notes a refused delta, keeping the last {@value #MAX_REFUSED} such sequences. */
-    void refused(long sequence) {
-      refused.add(sequence);
-      if (refused.size() > MAX_REFUSED) {
-        refused.pollFirst();
-      }
     }
   }
 }

@@ -23,18 +23,18 @@ final class EngineFlowControlTest {
   private static final Key<GCounter> VISITS = Key.gCounter("visits");
 
   /** Updates written at once, before any Ack can arrive: sixteen windows. */
-  private static final int BURST = 16 * ReplicationEngine.WINDOW;
+  private static final int BURST = 16 * PeerSession.WINDOW;
 
   /**
    * Messages that carry the first window of a burst: the first write's delta alone, then full
    * batches (a write made while a batch that is not full is in flight waits for its Ack).
    */
   private static final long FIRST_WINDOW_MESSAGES =
-      1 + (ReplicationEngine.WINDOW - 1) / ReplicationEngine.MAX_DELTAS_PER_BATCH;
+      1 + (PeerSession.WINDOW - 1) / PeerSession.MAX_DELTAS_PER_BATCH;
 
   /** The deltas those messages carry (the rest of the window waits, not full, for an Ack). */
   private static final long FIRST_WINDOW_DELTAS =
-      1 + (FIRST_WINDOW_MESSAGES - 1) * ReplicationEngine.MAX_DELTAS_PER_BATCH;
+      1 + (FIRST_WINDOW_MESSAGES - 1) * PeerSession.MAX_DELTAS_PER_BATCH;
 
   private SimulatedCluster cluster;
 
@@ -90,15 +90,15 @@ final class EngineFlowControlTest {
     // After the first window, each Ack that sends sends at least MIN_WINDOW_OPENING deltas (in at
     // most two batches: MAX_DELTAS_PER_BATCH is at least MIN_WINDOW_OPENING), not one per Ack.
     long batches = messages(r1, r2) - before - FIRST_WINDOW_MESSAGES;
-    long bound = 2L * (BURST - ReplicationEngine.WINDOW) / ReplicationEngine.MIN_WINDOW_OPENING;
+    long bound = 2L * (BURST - PeerSession.WINDOW) / PeerSession.MIN_WINDOW_OPENING;
     assertTrue(
         batches <= bound,
-        () -> batches + " batches carried the " + (BURST - ReplicationEngine.WINDOW) + " deltas");
+        () -> batches + " batches carried the " + (BURST - PeerSession.WINDOW) + " deltas");
   }
 
   @Test
   void burstBeyondTheLogBound_oneSkipOnceTheWindowIsAcked_notOnePerWrite() {
-    int maxLog = 2 * ReplicationEngine.WINDOW;
+    int maxLog = 2 * PeerSession.WINDOW;
     Replica r1 = start("r1", maxLog);
     Replica r2 = start("r2", Replica.Builder.DEFAULT_MAX_LOG_ENTRIES);
     cluster.advance(Duration.ofSeconds(1));
@@ -120,7 +120,7 @@ final class EngineFlowControlTest {
         "the first window's full batches and the deltas the log still held");
     assertEquals(FIRST_WINDOW_DELTAS + maxLog, r1.stats().deltasSent(), "each sent once");
     long skipsAndBatches = messages(r1, r2) - before - FIRST_WINDOW_MESSAGES;
-    long bound = 1 + 2L * maxLog / ReplicationEngine.MIN_WINDOW_OPENING;
+    long bound = 1 + 2L * maxLog / PeerSession.MIN_WINDOW_OPENING;
     assertTrue(
         skipsAndBatches <= bound,
         () -> skipsAndBatches + " messages after the first window carried " + maxLog + " deltas");

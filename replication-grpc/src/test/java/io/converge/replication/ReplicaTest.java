@@ -107,7 +107,7 @@ final class ReplicaTest {
     // resent window leaves in full batches, whose Acks all come back a round trip later, up to 10
     // intervals with no progress: so the wait must reach 16 intervals, after resends at 1, 2, 4,
     // 8.)
-    burstOfUpdates(4 * 2 * ReplicationEngine.WINDOW);
+    burstOfUpdates(4 * 2 * PeerSession.WINDOW);
   }
 
   @Test
@@ -121,7 +121,7 @@ final class ReplicaTest {
     Replica r2 = start("r2");
     Replica r3 = start("r3");
     cluster.advance(SECOND);
-    int updates = 5 * ReplicationEngine.WINDOW;
+    int updates = 5 * PeerSession.WINDOW;
     for (int i = 0; i < updates; i++) {
       r1.update(VISITS, c -> c.increment(r1.self(), 1));
     }
