@@ -23,10 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * executor hands queued envelopes to gRPC while the stream {@code isReady()} (HTTP/2 flow control
  * lets it send) and resumes from the stream's on-ready handler. The queue holds at most {@code
  * outboundBufferMessages} envelopes and {@code outboundBufferBytes} serialized bytes: an envelope
- * that would exceed either is refused ({@code offer} returns false and the engine resends later),
- * except that an envelope larger than the byte bound is accepted when the queue is empty, so a
- * maximum-size message is never starved. A peer that stops reading therefore fills its own queue
- * and nobody else's, and no thread ever waits for it.
+ * that would exceed either is refused ({@code offer} returns false; the engine resends a refused
+ * delta later), except that an envelope larger than the byte bound is accepted when the queue is
+ * empty, so a maximum-size message is never starved. A peer that stops reading therefore fills its
+ * own queue and nobody else's, and no thread ever waits for it.
  *
  * <h2>Inbound: manual flow control</h2>
  *

@@ -455,8 +455,8 @@ public final class GrpcTransport implements Transport {
     /**
      * Sets how many serialized bytes may wait to be written to one peer (each connection has its
      * own queue): {@link GrpcTransport#send} returns {@code false} for an envelope that would take
-     * the queue beyond, and the engine sends it again later. One envelope larger than the bound (up
-     * to {@link #maxMessageBytes}) is still accepted when the peer's queue is empty, so a
+     * the queue beyond (the engine resends a refused delta later). One envelope larger than the
+     * bound (up to {@link #maxMessageBytes}) is still accepted when the peer's queue is empty, so a
      * maximum-size message is never starved. The queue drains as fast as the peer reads (gRPC and
      * HTTP/2 flow control): a slow or stalled peer fills its own queue and slows nobody else.
      * Default {@value #DEFAULT_OUTBOUND_BUFFER_BYTES} (8 MiB).

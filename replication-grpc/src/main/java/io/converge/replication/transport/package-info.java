@@ -85,9 +85,10 @@
  * send} accepts and writes it to gRPC while the stream is ready. The queue is bounded by {@code
  * outboundBufferBytes} (default 8 MiB of serialized envelopes) and {@code outboundBufferMessages}
  * (default 1024, which bounds the per-envelope heap overhead of many small envelopes): {@code send}
- * returns {@code false} for an envelope that would exceed either, and the engine sends it again
- * later. One envelope larger than the byte bound (up to {@code maxMessageBytes}) is accepted when
- * the queue is empty, so a maximum-size message is never starved. A slow or stalled peer therefore
- * fills its own queue and is refused; sends to other peers go on, and no thread waits for it.
+ * returns {@code false} for an envelope that would exceed either (the engine resends a refused
+ * delta later). One envelope larger than the byte bound (up to {@code maxMessageBytes}) is accepted
+ * when the queue is empty, so a maximum-size message is never starved. A slow or stalled peer
+ * therefore fills its own queue and is refused; sends to other peers go on, and no thread waits for
+ * it.
  */
 package io.converge.replication.transport;
