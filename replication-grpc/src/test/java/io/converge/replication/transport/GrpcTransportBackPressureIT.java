@@ -25,6 +25,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,6 +70,7 @@ final class GrpcTransportBackPressureIT {
   private final CountDownLatch gate = new CountDownLatch(1);
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final List<RecordingListener> listeners = new ArrayList<>();
+  private final Set<String> listenerThreads = ConcurrentHashMap.newKeySet();
 
   @AfterEach
   void tearDown() throws Exception {
@@ -96,6 +99,7 @@ final class GrpcTransportBackPressureIT {
         new RecordingListener(self)
             .reacting(
                 (from, message) -> {
+                  listenerThreads.add(Thread.currentThread().getName());
                   try {
                     gate.await(DEADLINE.toNanos() * 2, TimeUnit.NANOSECONDS);
                   } catch (InterruptedException e) {
@@ -151,7 +155,7 @@ final class GrpcTransportBackPressureIT {
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
         .exchange(flooder.clientSide());
 
-    assertBackPressured(flooder, () -> t2.link(r0), l2, r0);
+    assertBackPressured(flooder, () -> t2.link(r0), r2, l2, r0);
   }
 
   @Test
@@ -174,17 +178,21 @@ final class GrpcTransportBackPressureIT {
     GrpcTransport t1 =
         start(GrpcTransport.builder().peer("r2", "127.0.0.1:" + server.getPort()), r1, l1);
 
-    assertBackPressured(flooder, () -> t1.link(r2), l1, r2);
+    assertBackPressured(flooder, () -> t1.link(r2), r1, l1, r2);
   }
 
   /**
    * Waits until the flooder stalls (it is not ready and the receiver holds all it requested) or has
    * sent everything; checks that it stalled within the HTTP/2 window and that the receiver never
    * held more than its window of unprocessed messages; then unblocks the receiver and checks that
-   * every message arrives, in order.
+   * every message arrives, in order, on the transport's own threads.
    */
   private void assertBackPressured(
-      Flooder flooder, Supplier<PeerLink> link, RecordingListener receiver, ReplicaId from) {
+      Flooder flooder,
+      Supplier<PeerLink> link,
+      ReplicaId at,
+      RecordingListener receiver,
+      ReplicaId from) {
     await(
         () -> "neither stalled nor done: " + flooder + ", pending " + link.get().inboundPending(),
         () ->
@@ -203,6 +211,10 @@ final class GrpcTransportBackPressureIT {
         () -> "not all delivered: " + receiver.messages().size() + ", " + flooder,
         () -> receiver.messages().size() == FLOOD + 1);
     assertEquals(zeroTo(FLOOD), receiver.numbersFrom(from));
+    assertEquals(
+        Set.of("converge-grpc-" + at + "-callbacks"),
+        listenerThreads,
+        "the listener runs on the transport's pool, never on a gRPC or Netty thread");
     assertTrue(
         link.get().inboundPendingMax() <= Connection.INBOUND_WINDOW,
         () -> "received and not processed: " + link.get().inboundPendingMax());
