@@ -30,13 +30,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <h2>Inbound: manual flow control</h2>
  *
- * Auto-request is off on both sides: gRPC hands this connection a message only when asked, and it
- * asks for {@value #INBOUND_WINDOW} at first and one more each time a message has been processed
- * (the listener returned from {@code onMessage}, on the peer's serial executor). At most {@value
- * #INBOUND_WINDOW} received messages thus await the listener; what the peer sends beyond waits,
- * unread, in gRPC's buffers within the HTTP/2 flow-control window, which this replica does not
- * reopen until it reads: the peer's stream stops being ready and its writes stall. A peer cannot
- * grow this replica's memory by sending fast.
+ * Auto-request is off on both sides: gRPC hands this connection a message only when asked, one at a
+ * time. The connection asks for the next one as long as the messages it received and the listener
+ * has not yet processed (returned from {@code onMessage}, on the peer's serial executor) are fewer
+ * than {@value #INBOUND_BUFFER_MESSAGES} and hold fewer than {@value #INBOUND_BUFFER_BYTES}
+ * serialized bytes; beyond, it asks again only when the listener has processed one. So a listener
+ * that keeps up reads as fast as gRPC delivers (small envelopes, one per update, need many in
+ * flight when thread hand-offs are slow), and one that falls behind holds at most those bounds plus
+ * one message; what the peer sends beyond waits, unread, in gRPC's buffers within the HTTP/2
+ * flow-control window, which this replica does not reopen until it reads: the peer's stream stops
+ * being ready and its writes stall. A peer cannot grow this replica's memory by sending fast.
  *
  * <p>Thread-safe: {@code offer} from any thread; inbound callbacks on gRPC's call executor (one at
  * a time per stream); writes and termination on the {@code writes} executor.
@@ -44,11 +47,16 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Connection {
 
   /**
-   * Inbound messages requested ahead of the listener: enough to keep the pipe full while the
-   * listener works on one (a request round trip is a hop to gRPC's executor), few enough to bound
-   * what a peer can make this replica hold. Measured with {@code ReplicationBenchmark}.
+   * The received messages awaiting the listener beyond which no more is requested: bounds the
+   * per-envelope heap overhead of many small ones.
    */
-  static final int INBOUND_WINDOW = 4;
+  static final int INBOUND_BUFFER_MESSAGES = 256;
+
+  /**
+   * The serialized bytes of received messages awaiting the listener beyond which no more is
+   * requested; one more message, of up to {@code maxMessageBytes}, may arrive on the last request.
+   */
+  static final long INBOUND_BUFFER_BYTES = 1024 * 1024;
 
   final PeerLink link;
   final CallStreamObserver<Envelope> out;
@@ -75,6 +83,11 @@ final class Connection {
   private final AtomicInteger queuedMessages = new AtomicInteger();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicInteger inboundPending = new AtomicInteger();
+  private final AtomicLong inboundPendingBytes = new AtomicLong();
+
+  /** Whether a message is requested from gRPC and not yet received: one at a time. */
+  private final AtomicBoolean requested = new AtomicBoolean();
+
   private final SerialExecutor writes;
 
   Connection(
@@ -196,6 +209,11 @@ final class Connection {
     return inboundPending.get();
   }
 
+  /** The serialized bytes of the inbound messages received now and not yet processed. */
+  long inboundPendingBytes() {
+    return inboundPendingBytes.get();
+  }
+
   /** Ends the stream (with {@code status}, unless it ended already) and reports the peer down. */
   void terminate(String reason, Status status) {
     if (!terminated.compareAndSet(false, true)) {
@@ -227,12 +245,15 @@ final class Connection {
    * a handshake. Called by gRPC, one message at a time, after this connection requested it.
    */
   void receive(Inbound in) {
-    link.inboundPending(inboundPending.incrementAndGet());
     if (in.refused() != null) {
+      requested.set(false);
       refuse(in.refused(), in.detail());
-      processed();
       return;
     }
+    int size = in.envelope().getSerializedSize();
+    link.inboundPending(inboundPending.incrementAndGet(), inboundPendingBytes.addAndGet(size));
+    // Counted before the request is marked received, so a racing requestNext sees this message.
+    requested.set(false);
     if (!handshakeReceived) {
       handshakeReceived = true;
       if (in.envelope().getBodyCase() != Envelope.BodyCase.HANDSHAKE) {
@@ -240,24 +261,34 @@ final class Connection {
             Reject.Reason.NO_HANDSHAKE,
             "the first envelope of a stream must be a handshake, not "
                 + in.envelope().getBodyCase());
-        processed();
+        processed(size);
         return;
       }
     }
-    link.message(this, in.envelope());
-  }
-
-  /**
-   * One received message was processed: the listener is done with it (or it was refused, or it was
-   * the transport's hello). Asks gRPC for the next one, unless the stream ended.
-   */
-  void processed() {
-    inboundPending.decrementAndGet();
+    link.message(this, in.envelope(), size);
     requestNext();
   }
 
-  private void requestNext() {
-    if (terminated.get()) {
+  /**
+   * A received message of {@code size} serialized bytes was processed: the listener is done with
+   * it, or it was dropped. Asks gRPC for the next one if none is asked for and there is room.
+   */
+  void processed(int size) {
+    inboundPending.decrementAndGet();
+    inboundPendingBytes.addAndGet(-size);
+    requestNext();
+  }
+
+  /**
+   * Asks gRPC for the next message unless one is asked for already, the received ones awaiting the
+   * listener fill the inbound bounds, or the stream ended. Called after every change of those, on
+   * whichever thread made it, so the last of two racing calls sees both changes.
+   */
+  void requestNext() {
+    if (terminated.get()
+        || inboundPending.get() >= INBOUND_BUFFER_MESSAGES
+        || inboundPendingBytes.get() >= INBOUND_BUFFER_BYTES
+        || !requested.compareAndSet(false, true)) {
       return;
     }
     try {

@@ -146,8 +146,8 @@ final class Dialler {
 
     @Override
     public void beforeStart(ClientCallStreamObserver<Envelope> requests) {
-      // The hello, then the connection's window: see Connection on inbound flow control.
-      requests.disableAutoRequestWithInitial(1 + Connection.INBOUND_WINDOW);
+      // The hello; the connection asks for the rest (see Connection on inbound flow control).
+      requests.disableAutoRequestWithInitial(1);
       Connection c = new Connection(rt, link, requests, null);
       conn.set(c);
       requests.setOnReadyHandler(c::drain);
@@ -190,6 +190,7 @@ final class Dialler {
       attempt = refusals;
       link.up(c);
       c.awaitHandshake();
+      c.requestNext();
       c.drain();
     }
 

@@ -61,9 +61,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * by {@link Builder#outboundBufferBytes} and {@link Builder#outboundBufferMessages}: {@link #send}
  * returns {@code false} when an envelope would exceed a bound (one larger than the byte bound is
  * accepted into an empty queue), so a slow or stalled peer fills its own queue, never this
- * replica's heap, a thread, or another peer's link. Inbound, a message is read from a stream only
- * when the listener has processed all but a few of the ones before it, so a peer that sends faster
- * than this replica processes is stalled by HTTP/2 flow control instead of growing its memory.
+ * replica's heap, a thread, or another peer's link. Inbound, a stream is read only while fewer than
+ * 256 messages and 1 MiB received from it await the listener, so a peer that sends faster than this
+ * replica processes is stalled by HTTP/2 flow control instead of growing its memory.
  *
  * <p>The server bounds what anyone who can reach its port may hold, each bound an option of the
  * builder: connections ({@link Builder#maxConnections}: one beyond is closed before a byte is

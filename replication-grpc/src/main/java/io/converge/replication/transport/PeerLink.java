@@ -24,6 +24,7 @@ final class PeerLink {
   private final TransportRuntime rt;
   private final SerialExecutor callbacks;
   private final AtomicLong inboundPendingMax = new AtomicLong();
+  private final AtomicLong inboundPendingBytesMax = new AtomicLong();
   private final AtomicLong queuedBytesMax = new AtomicLong();
   volatile Dialler dialler;
 
@@ -52,7 +53,7 @@ final class PeerLink {
    * it was processed (the next inbound message may be requested) whether the listener returned,
    * threw, or was not called because the connection is gone.
    */
-  void message(Connection c, Envelope e) {
+  void message(Connection c, Envelope e, int size) {
     callbacks.execute(
         () -> {
           try {
@@ -60,7 +61,7 @@ final class PeerLink {
               rt.listener().onMessage(peer, e);
             }
           } finally {
-            c.processed();
+            c.processed(size);
           }
         });
   }
@@ -93,9 +94,13 @@ final class PeerLink {
         });
   }
 
-  /** Records {@code n} inbound messages awaiting the listener on a connection of this peer. */
-  void inboundPending(long n) {
+  /**
+   * Records {@code n} inbound messages of {@code bytes} awaiting the listener on a connection of
+   * this peer.
+   */
+  void inboundPending(long n, long bytes) {
     raise(inboundPendingMax, n);
+    raise(inboundPendingBytesMax, bytes);
   }
 
   /** Records {@code bytes} queued outbound on a connection of this peer. */
@@ -118,6 +123,19 @@ final class PeerLink {
   /** The most inbound messages that ever awaited the listener at once on one connection. */
   long inboundPendingMax() {
     return inboundPendingMax.get();
+  }
+
+  /**
+   * The most bytes of inbound messages that ever awaited the listener at once on one connection.
+   */
+  long inboundPendingBytesMax() {
+    return inboundPendingBytesMax.get();
+  }
+
+  /** The bytes of the messages received now on the current connection and not yet processed. */
+  long inboundPendingBytes() {
+    Connection c = current.get();
+    return c == null ? 0 : c.inboundPendingBytes();
   }
 
   /** The most bytes ever queued outbound at once on one connection. */

@@ -161,7 +161,7 @@ final class StreamAdmission {
       c.offerHello(rt.hello());
       link.up(c);
     }
-    out.request(Connection.INBOUND_WINDOW);
+    c.requestNext();
     c.awaitHandshake();
     return c.inbound();
   }

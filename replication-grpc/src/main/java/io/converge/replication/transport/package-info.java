@@ -73,13 +73,15 @@
  * <h2>The gRPC transport: back-pressure</h2>
  *
  * <p><b>Inbound flow control.</b> gRPC's automatic inbound flow control is off on both sides of a
- * stream. A connection requests 4 messages when the stream opens and one more each time the
- * listener has processed one ({@code onMessage} returned, or threw), or the transport dropped it
- * (refused, or the connection is gone). So at most 4 messages per connection have been received and
- * not processed, whatever the peer sends: the rest waits unread in gRPC's buffers, inside the
- * HTTP/2 flow-control window that this side reopens only as it reads, and once that window is full
- * the peer's stream is no longer ready and its writes stall. A peer that floods cannot grow this
- * replica's memory beyond the window and those few messages.
+ * stream: a connection asks gRPC for one message at a time, and asks for the next only while the
+ * messages it received and the listener has not yet processed ({@code onMessage} has not returned)
+ * are fewer than 256 and hold less than 1 MiB; beyond, it asks again when the listener has
+ * processed one. A listener that keeps up therefore reads as fast as gRPC delivers (the replication
+ * stream carries small envelopes, about one per update, and would crawl if each waited for the
+ * listener), and one that falls behind holds at most those bounds plus one message, whatever the
+ * peer sends: the rest waits unread in gRPC's buffers, inside the HTTP/2 flow-control window that
+ * this side reopens only as it reads (gRPC's BDP tuning grows it to 8 MiB at most), and once that
+ * window is full the peer's stream is no longer ready and its writes stall.
  *
  * <p><b>Outbound queues bounded in bytes.</b> Each connection (one per peer) queues what {@code
  * send} accepts and writes it to gRPC while the stream is ready. The queue is bounded by {@code

@@ -41,10 +41,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Back-pressure of {@link GrpcTransport} over real gRPC on loopback (issue 14): a peer that floods
  * a replica whose listener is stuck is stalled by flow control, on either side of the stream, while
- * the messages received and not processed stay within {@link Connection#INBOUND_WINDOW}; a stalled
- * peer fills only its own outbound queue, which is bounded in bytes, while another peer's link goes
- * on; an envelope larger than the byte bound goes through an empty queue. The floods are hand-made
- * gRPC peers speaking the protocol; every wait is on a condition, with a 30 s deadline.
+ * the messages received and not processed stay within {@link Connection#INBOUND_BUFFER_MESSAGES}
+ * and {@link Connection#INBOUND_BUFFER_BYTES} (and one message); a stalled peer fills only its own
+ * outbound queue, which is bounded in bytes, while another peer's link goes on; an envelope larger
+ * than the byte bound goes through an empty queue. The floods are hand-made gRPC peers speaking the
+ * protocol; every wait is on a condition, with a 30 s deadline.
  */
 final class GrpcTransportBackPressureIT {
 
@@ -53,15 +54,9 @@ final class GrpcTransportBackPressureIT {
 
   /**
    * More than a flooder can get out while nobody reads: gRPC's HTTP/2 window, which its BDP tuning
-   * grows to 8 MiB at the most, is about 512 of these envelopes.
+   * grows to 8 MiB at the most, is about 512 envelopes of {@link #PAD} bytes.
    */
   private static final int FLOOD = 1_200;
-
-  /**
-   * What a stalled flooder can have sent at most: the window, the requested few, its own buffer.
-   */
-  private static final long STALLED_BYTES =
-      8L * 1024 * 1024 + (Connection.INBOUND_WINDOW + 4L) * (PAD + 64) + 64 * 1024;
 
   private final ReplicaId r0 = ReplicaId.of("r0");
   private final ReplicaId r1 = ReplicaId.of("r1");
@@ -140,7 +135,18 @@ final class GrpcTransportBackPressureIT {
   }
 
   @Test
-  void floodingDialler_receiverListenerStuck_flooderStalled_pendingBounded() throws Exception {
+  void floodingDialler_receiverListenerStuck_flooderStalled_pendingBytesBounded() {
+    floodR2From(new Flooder(r0, FLOOD, PAD));
+  }
+
+  @Test
+  void floodingDialler_smallEnvelopes_flooderStalled_pendingMessagesBounded() {
+    // 1 KiB envelopes: the count bound is reached first, and 12 000 overflow an 8 MiB window.
+    floodR2From(new Flooder(r0, 12_000, 1024));
+  }
+
+  /** r0, a hand-made dialler, floods r2, whose listener is stuck. */
+  private void floodR2From(Flooder flooder) {
     RecordingListener l2 = stuck(r2);
     GrpcTransport t2 = start(GrpcTransport.builder().acceptFrom("r0"), r2, l2);
     ManagedChannel channel =
@@ -150,7 +156,6 @@ final class GrpcTransportBackPressureIT {
     closeables.add(channel::shutdownNow);
     Metadata headers = new Metadata();
     headers.put(GrpcTransport.REPLICA_KEY, "r0");
-    Flooder flooder = new Flooder(r0);
     ReplicationGrpc.newStub(channel)
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
         .exchange(flooder.clientSide());
@@ -160,7 +165,7 @@ final class GrpcTransportBackPressureIT {
 
   @Test
   void floodingServer_diallerListenerStuck_flooderStalled_pendingBounded() throws Exception {
-    Flooder flooder = new Flooder(r2);
+    Flooder flooder = new Flooder(r2, FLOOD, PAD);
     Server server =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress("127.0.0.1", 0), InsecureServerCredentials.create())
@@ -194,30 +199,53 @@ final class GrpcTransportBackPressureIT {
       RecordingListener receiver,
       ReplicaId from) {
     await(
-        () -> "neither stalled nor done: " + flooder + ", pending " + link.get().inboundPending(),
+        () -> "neither stalled nor done: " + flooder + ", " + pending(link.get()),
         () ->
             flooder.done()
-                || (flooder.stalled() && link.get().inboundPending() == Connection.INBOUND_WINDOW));
+                || (flooder.stalled()
+                    && (link.get().inboundPending() >= Connection.INBOUND_BUFFER_MESSAGES
+                        || link.get().inboundPendingBytes() >= Connection.INBOUND_BUFFER_BYTES)));
 
     assertFalse(flooder.done(), () -> "never back-pressured: " + flooder);
-    assertTrue(flooder.bytes() <= STALLED_BYTES, () -> "stalled too late: " + flooder);
+    // What a stalled flooder can have sent: the HTTP/2 window, what this side read, its own buffer.
+    long stalledBytes =
+        8L * 1024 * 1024 + Connection.INBOUND_BUFFER_BYTES + 4L * flooder.size() + 64 * 1024;
+    assertTrue(flooder.bytes() <= stalledBytes, () -> "stalled too late: " + flooder);
     assertEquals(1, receiver.messages().size(), "the listener is stuck in the first message");
-    assertTrue(
-        link.get().inboundPendingMax() <= Connection.INBOUND_WINDOW,
-        () -> "received and not processed: " + link.get().inboundPendingMax());
+    assertPendingBounded(link.get(), flooder);
 
     gate.countDown();
     await(
         () -> "not all delivered: " + receiver.messages().size() + ", " + flooder,
-        () -> receiver.messages().size() == FLOOD + 1);
-    assertEquals(zeroTo(FLOOD), receiver.numbersFrom(from));
+        () -> receiver.messages().size() == flooder.count + 1);
+    assertEquals(zeroTo(flooder.count), receiver.numbersFrom(from));
     assertEquals(
         Set.of("converge-grpc-" + at + "-callbacks"),
         listenerThreads,
         "the listener runs on the transport's pool, never on a gRPC or Netty thread");
+    assertPendingBounded(link.get(), flooder);
+  }
+
+  /** The received messages awaiting the listener never exceeded the inbound bounds. */
+  private static void assertPendingBounded(PeerLink link, Flooder flooder) {
     assertTrue(
-        link.get().inboundPendingMax() <= Connection.INBOUND_WINDOW,
-        () -> "received and not processed: " + link.get().inboundPendingMax());
+        link.inboundPendingMax() <= Connection.INBOUND_BUFFER_MESSAGES,
+        () -> "received and not processed: " + pending(link));
+    assertTrue(
+        link.inboundPendingBytesMax() < Connection.INBOUND_BUFFER_BYTES + flooder.size(),
+        () -> "received and not processed: " + pending(link));
+  }
+
+  private static String pending(PeerLink link) {
+    return "pending "
+        + link.inboundPending()
+        + " messages of "
+        + link.inboundPendingBytes()
+        + " bytes (at most "
+        + link.inboundPendingMax()
+        + " and "
+        + link.inboundPendingBytesMax()
+        + ")";
   }
 
   @Test
@@ -310,18 +338,22 @@ final class GrpcTransportBackPressureIT {
   }
 
   /**
-   * A hand-made peer that sends a handshake and then {@link #FLOOD} padded envelopes as fast as its
+   * A hand-made peer that sends a handshake and then {@code count} padded envelopes as fast as its
    * stream is ready, from its own thread, on either side of a stream; it reads nothing.
    */
   private final class Flooder implements Runnable {
     private final ReplicaId self;
+    private final int count;
+    private final int pad;
     private final Object readiness = new Object();
     private final AtomicInteger sent = new AtomicInteger();
     private volatile CallStreamObserver<Envelope> out;
     private volatile boolean stopped;
 
-    Flooder(ReplicaId self) {
+    Flooder(ReplicaId self, int count, int pad) {
       this.self = self;
+      this.count = count;
+      this.pad = pad;
       closeables.add(() -> stopped = true);
     }
 
@@ -374,14 +406,14 @@ final class GrpcTransportBackPressureIT {
     @Override
     public void run() {
       try {
-        while (!stopped && sent.get() <= FLOOD) {
+        while (!stopped && sent.get() <= count) {
           synchronized (readiness) {
             while (!out.isReady() && !stopped) {
               readiness.wait(100);
             }
           }
           if (!stopped) {
-            out.onNext(padded(self, sent.get(), PAD));
+            out.onNext(padded(self, sent.get(), pad));
             sent.incrementAndGet();
           }
         }
@@ -392,7 +424,7 @@ final class GrpcTransportBackPressureIT {
 
     /** Whether it sent its handshake and the whole flood. */
     boolean done() {
-      return sent.get() == FLOOD + 1;
+      return sent.get() == count + 1;
     }
 
     /** Whether its stream is not ready: flow control holds it back. */
@@ -403,7 +435,12 @@ final class GrpcTransportBackPressureIT {
 
     /** The serialized bytes it sent. */
     long bytes() {
-      return (long) sent.get() * padded(self, FLOOD, PAD).getSerializedSize();
+      return (long) sent.get() * size();
+    }
+
+    /** The serialized size of one of its envelopes (the largest: its numbers only grow). */
+    int size() {
+      return padded(self, count, pad).getSerializedSize();
     }
 
     @Override
