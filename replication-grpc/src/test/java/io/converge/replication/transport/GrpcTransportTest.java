@@ -38,6 +38,19 @@ final class GrpcTransportTest {
   }
 
   @Test
+  void outboundBufferBytes_notPositive_throwsNamingValue() {
+    GrpcTransport.Builder b = GrpcTransport.builder();
+    assertEquals(
+        "must be >= 1: bytes=0",
+        assertThrows(IllegalArgumentException.class, () -> b.outboundBufferBytes(0)).getMessage());
+    assertEquals(
+        "must be >= 1: bytes=-5",
+        assertThrows(IllegalArgumentException.class, () -> b.outboundBufferBytes(-5)).getMessage());
+    b.outboundBufferBytes(1);
+    assertEquals(8L << 20, GrpcTransport.Builder.DEFAULT_OUTBOUND_BUFFER_BYTES);
+  }
+
+  @Test
   void start_greaterPeerWithoutAddress_throwsIllegalArgument() {
     GrpcTransport t = GrpcTransport.builder().plaintext().acceptFrom("r2").build();
     assertThrows(IllegalArgumentException.class, () -> t.start(r1, new RecordingListener(r1)));
