@@ -606,7 +606,6 @@ final class ReconcilerTest {
     assertEquals(4, changed.fanout());
     assertEquals(Reconciler.defaults().withFanout(4), changed);
     assertEquals(Reconciler.defaults().withFanout(4).hashCode(), changed.hashCode());
-    assertEquals(
-        "Reconciler{maxEntriesPerMessage=16384, fanout=4, leafKeys=8}", changed.toString());
+    assertEquals("Reconciler{maxEntriesPerMessage=2048, fanout=4, leafKeys=8}", changed.toString());
   }
 }
