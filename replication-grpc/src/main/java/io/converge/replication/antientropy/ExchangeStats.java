@@ -11,8 +11,10 @@ package io.converge.replication.antientropy;
  *     requests, and the digest and children of every difference of the responses
  * @param keyDigests how many key digests the responses carried
  * @param largestMessage the most entries in any one request or response
+ * @param bytes the serialized size of every request and response, without the envelope
  */
-public record ExchangeStats(int rounds, long rangeDigests, long keyDigests, int largestMessage) {
+public record ExchangeStats(
+    int rounds, long rangeDigests, long keyDigests, int largestMessage, long bytes) {
 
   /**
    * Checks the counts.
@@ -21,10 +23,11 @@ public record ExchangeStats(int rounds, long rangeDigests, long keyDigests, int 
    * @param rangeDigests how many range digests travelled
    * @param keyDigests how many key digests travelled
    * @param largestMessage the most entries in one message
+   * @param bytes the bytes of the messages
    * @throws IllegalArgumentException if a count is negative
    */
   public ExchangeStats {
-    if (rounds < 0 || rangeDigests < 0 || keyDigests < 0 || largestMessage < 0) {
+    if (rounds < 0 || rangeDigests < 0 || keyDigests < 0 || largestMessage < 0 || bytes < 0) {
       throw new IllegalArgumentException(
           "counts must be >= 0: rounds="
               + rounds
@@ -33,7 +36,9 @@ public record ExchangeStats(int rounds, long rangeDigests, long keyDigests, int 
               + ", keyDigests="
               + keyDigests
               + ", largestMessage="
-              + largestMessage);
+              + largestMessage
+              + ", bytes="
+              + bytes);
     }
   }
 

@@ -55,6 +55,12 @@ public final class KeyDigestTree {
   /** The first byte of the input to a range digest. */
   static final byte RANGE_TAG = 2;
 
+  /** The first byte of the input to a key's hash on the wire. */
+  static final byte KEY_TAG = 3;
+
+  /** The length of a salt and of every hash in the anti-entropy messages: 8 bytes. */
+  static final int WIRE_HASH_BYTES = 8;
+
   private static final byte[] NO_HASH = new byte[0];
 
   /**
@@ -410,25 +416,34 @@ public final class KeyDigestTree {
    */
   public List<KeyDigest> keyDigests(KeyRange range) {
     checkRange(range);
-    List<KeyDigest> out = new ArrayList<>();
-    collect(root, range.getStart(), range.getEnd(), out);
+    List<Node> nodes = new ArrayList<>();
+    nodes(range, nodes);
+    List<KeyDigest> out = new ArrayList<>(nodes.size());
+    for (Node node : nodes) {
+      out.add(node.toKeyDigest());
+    }
     return out;
   }
 
-  private static void collect(Node node, String start, String end, List<KeyDigest> out) {
+  /** Adds the nodes of a valid range's keys to {@code out}, sorted by key. */
+  void nodes(KeyRange range, List<Node> out) {
+    collectNodes(root, range.getStart(), range.getEnd(), out);
+  }
+
+  private static void collectNodes(Node node, String start, String end, List<Node> out) {
     if (node == null) {
       return;
     }
     boolean atOrAfterStart = Utf8Order.compare(node.key, start) >= 0;
     boolean beforeEnd = Utf8Order.before(node.key, end);
     if (atOrAfterStart) {
-      collect(node.left, start, end, out);
+      collectNodes(node.left, start, end, out);
     }
     if (atOrAfterStart && beforeEnd) {
-      out.add(node.toKeyDigest());
+      out.add(node);
     }
     if (beforeEnd) {
-      collect(node.right, start, end, out);
+      collectNodes(node.right, start, end, out);
     }
   }
 
@@ -559,6 +574,35 @@ public final class KeyDigestTree {
 
   byte[] rangeHash(long count, Sum256 sum) {
     return rangeHash(sha256, count, sum);
+  }
+
+  /**
+   * A range's hash on the wire: the first 8 bytes, big-endian, of SHA-256 of {@code RANGE_TAG}, the
+   * 8-byte salt, the key count (8 bytes, big-endian) and the fingerprint sum (32 bytes,
+   * big-endian), whatever the count, 0 included.
+   */
+  long wireRangeHash(byte[] salt, long count, Sum256 sum) {
+    byte[] input = new byte[1 + WIRE_HASH_BYTES + 8 + HASH_BYTES];
+    input[0] = RANGE_TAG;
+    System.arraycopy(salt, 0, input, 1, WIRE_HASH_BYTES);
+    Sum256.writeLong(input, 1 + WIRE_HASH_BYTES, count);
+    sum.writeTo(input, 1 + WIRE_HASH_BYTES + 8);
+    return Sum256.readLong(sha256.digest(input), 0);
+  }
+
+  /**
+   * A key's hash on the wire: the first 8 bytes, big-endian, of SHA-256 of {@code KEY_TAG}, the
+   * 8-byte salt and the key's 32-byte entry fingerprint (which covers key, type and state hash).
+   */
+  long wireKeyHash(byte[] salt, Node node) {
+    byte[] input = new byte[1 + WIRE_HASH_BYTES + HASH_BYTES];
+    input[0] = KEY_TAG;
+    System.arraycopy(salt, 0, input, 1, WIRE_HASH_BYTES);
+    Sum256.writeLong(input, 1 + WIRE_HASH_BYTES, node.e0);
+    Sum256.writeLong(input, 9 + WIRE_HASH_BYTES, node.e1);
+    Sum256.writeLong(input, 17 + WIRE_HASH_BYTES, node.e2);
+    Sum256.writeLong(input, 25 + WIRE_HASH_BYTES, node.e3);
+    return Sum256.readLong(sha256.digest(input), 0);
   }
 
   static KeyRange checkRange(KeyRange range) {

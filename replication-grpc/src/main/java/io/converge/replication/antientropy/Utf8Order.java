@@ -60,6 +60,20 @@ final class Utf8Order {
     return true;
   }
 
+  /** The length of the UTF-8 form of a well-formed string. */
+  static int utf8Length(String s) {
+    int n = s.length();
+    for (int i = 0, len = s.length(); i < len; i++) {
+      char c = s.charAt(i);
+      if (c >= 0x800) {
+        n += Character.isSurrogate(c) ? 1 : 2; // a pair: 4 bytes for 2 chars
+      } else if (c >= 0x80) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Whether {@code key} sorts before {@code end}, where an empty end is the end of the space. */
   static boolean before(String key, String end) {
     return end.isEmpty() || compare(key, end) < 0;

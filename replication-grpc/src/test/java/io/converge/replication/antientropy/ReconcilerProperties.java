@@ -5,6 +5,7 @@ import static io.converge.replication.antientropy.AntiEntropyGenerators.reconcil
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
 
 import java.util.Arrays;
 import java.util.List;
@@ -36,6 +37,11 @@ final class ReconcilerProperties {
           AntiEntropyGenerators.apply(remoteOnly, remote));
     }
 
+    ReconciliationSession reconcile(Reconciler reconciler) {
+      return ReconcilerTest.drive(
+          reconciler, TreeFixtures.treeOf(local), reconciler, TreeFixtures.treeOf(remote));
+    }
+
     Divergence expected() {
       TreeSet<String> onlyLocal = new TreeSet<>(Utf8Order.COMPARATOR);
       TreeSet<String> onlyRemote = new TreeSet<>(Utf8Order.COMPARATOR);
@@ -61,12 +67,7 @@ final class ReconcilerProperties {
             (shared, localOnly, remoteOnly, reconciler) -> {
               Sides sides = Sides.of(shared, localOnly, remoteOnly);
 
-              ReconciliationSession session =
-                  ReconcilerTest.drive(
-                      reconciler,
-                      TreeFixtures.treeOf(sides.local()),
-                      reconciler,
-                      TreeFixtures.treeOf(sides.remote()));
+              ReconciliationSession session = sides.reconcile(reconciler);
 
               assertEquals(sides.expected(), session.divergence());
               assertTrue(
@@ -120,6 +121,31 @@ final class ReconcilerProperties {
   }
 
   @Test
+  void reconcile_everyKeyDivergentOrOneSideEmpty_findsExactlyTheDivergentKeys() {
+    qt().forAll(opLists(4, 9, 150), integers().between(0, 2), reconcilers())
+        .checkAssert(
+            (shared, kind, reconciler) -> {
+              NavigableMap<String, TreeFixtures.Entry> local =
+                  AntiEntropyGenerators.apply(shared, TreeFixtures.model());
+              NavigableMap<String, TreeFixtures.Entry> remote = TreeFixtures.model();
+              if (kind == 0) {
+                // every key differs: another state hash on the remote
+                local.forEach(
+                    (k, e) ->
+                        remote.put(
+                            k,
+                            new TreeFixtures.Entry(
+                                e.type(), TreeFixtures.hash(Arrays.hashCode(e.stateHash()) + 1))));
+              }
+              Sides sides = kind == 2 ? new Sides(remote, local) : new Sides(local, remote);
+
+              ReconciliationSession session = sides.reconcile(reconciler);
+
+              assertEquals(sides.expected(), session.divergence());
+            });
+  }
+
+  @Test
   void reconcile_equalReplicas_costsOneRangeDigestWhateverTheirSize() {
     qt().forAll(opLists(4, 9, 200))
         .checkAssert(
@@ -132,7 +158,10 @@ final class ReconcilerProperties {
                           TreeFixtures.treeOf(sides.local()), TreeFixtures.treeOf(sides.remote()));
 
               assertTrue(session.divergence().isEmpty());
-              assertEquals(new ExchangeStats(1, 1, 0, 1), session.stats());
+              assertEquals(List.of(1L, 1L, 0L, 1L), ReconcilerTest.counts(session.stats()));
+              // Round, salt, one range of two empty bounds, its count and 8-byte hash; an empty
+              // response: 34 bytes at most for up to 16383 keys.
+              assertTrue(session.stats().bytes() <= 34, session.stats().toString());
             });
   }
 }

@@ -11,9 +11,7 @@ import com.google.protobuf.ByteString;
 import io.converge.replication.codec.WireException;
 import io.converge.replication.wire.v1.DigestRequest;
 import io.converge.replication.wire.v1.DigestResponse;
-import io.converge.replication.wire.v1.KeyDigest;
-import io.converge.replication.wire.v1.RangeDifference;
-import io.converge.replication.wire.v1.RangeDigest;
+import io.converge.replication.wire.v1.KeyRange;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
@@ -30,8 +28,8 @@ final class ReconcilerTest {
     while (!session.isDone()) {
       DigestRequest request = session.nextRequest();
       assertTrue(
-          request.getRangesCount() <= responder.maxEntriesPerMessage(),
-          "request of " + request.getRangesCount() + " ranges");
+          Reconciler.entries(request) <= responder.maxEntriesPerMessage(),
+          "request of " + Reconciler.entries(request) + " ranges");
       DigestResponse response = responder.respond(remote, request);
       long entries = Reconciler.entries(response);
       assertTrue(
@@ -90,6 +88,15 @@ final class ReconcilerTest {
     return new Pair(local, remote, new Divergence(onlyLocal, onlyRemote, differing));
   }
 
+  /** The counts of a reconciliation's stats, without its bytes. */
+  static List<Long> counts(ExchangeStats stats) {
+    return List.of(
+        (long) stats.rounds(),
+        stats.rangeDigests(),
+        stats.keyDigests(),
+        (long) stats.largestMessage());
+  }
+
   @Test
   void reconcile_equalTrees_oneRoundOfOneEntryAndNoDivergence() {
     Pair p = pair(1000, 0, 1);
@@ -97,7 +104,9 @@ final class ReconcilerTest {
     ReconciliationSession session = Reconciler.defaults().reconcile(p.local(), p.remote());
 
     assertTrue(session.divergence().isEmpty());
-    assertEquals(new ExchangeStats(1, 1, 0, 1), session.stats());
+    assertEquals(List.of(1L, 1L, 0L, 1L), counts(session.stats()));
+    // Round, salt, one range of two empty bounds, its count and 8-byte hash; an empty response.
+    assertEquals(34, session.stats().bytes());
   }
 
   @Test
@@ -117,7 +126,7 @@ final class ReconcilerTest {
 
     assertEquals(5000, session.divergence().onlyLocal().size());
     assertTrue(session.divergence().onlyRemote().isEmpty());
-    assertEquals(new ExchangeStats(1, 2, 0, 1), session.stats());
+    assertEquals(List.of(1L, 2L, 0L, 1L), counts(session.stats()));
   }
 
   @Test
@@ -252,113 +261,145 @@ final class ReconcilerTest {
     assertEquals(p.expected(), session.divergence());
   }
 
+  /** A request that asks for the detail of {@code ranges}, without counts or hashes. */
+  static DigestRequest detailRequest(long round, KeyRange... ranges) {
+    List<String> bounds = new java.util.ArrayList<>();
+    for (KeyRange r : ranges) {
+      bounds.add(r.getStart());
+      bounds.add(r.getEnd());
+    }
+    return DigestRequest.newBuilder()
+        .setRound(round)
+        .setSalt(ByteString.copyFrom(new byte[8]))
+        .setBounds(KeyList.encode(bounds))
+        .build();
+  }
+
   @Test
-  void respond_moreDifferingRangesThanDetailFits_defersTheRestWithTheirDigestAlone() {
+  void respond_moreDifferingRangesThanDetailFits_defersTheRestWithTheirCountAlone() {
     Pair p = pair(1000, 0, 1);
-    KeyDigestTree empty = new KeyDigestTree();
-    // The requester holds nothing, so all 4 ranges differ; 4 digests + 2 * 2 children = 8 entries.
+    // All 4 ranges are detailed; 4 differences + 2 * 2 children = 8 entries.
     DigestRequest request =
-        DigestRequest.newBuilder()
-            .setRound(1)
-            .addRanges(empty.digest(range("user:1", "user:3")))
-            .addRanges(empty.digest(range("user:3", "user:5")))
-            .addRanges(empty.digest(range("user:5", "user:7")))
-            .addRanges(empty.digest(range("user:7", "user:9")))
-            .build();
+        detailRequest(
+            1,
+            range("user:1", "user:3"),
+            range("user:3", "user:5"),
+            range("user:5", "user:7"),
+            range("user:7", "user:9"));
     Reconciler responder =
         Reconciler.defaults().withMaxEntriesPerMessage(8).withFanout(2).withLeafKeys(2);
 
     DigestResponse response = responder.respond(p.remote(), request);
 
-    assertEquals(4, response.getDifferencesCount());
-    assertEquals(2, response.getDifferences(0).getChildrenCount());
-    assertEquals(2, response.getDifferences(1).getChildrenCount());
-    for (int i = 2; i < 4; i++) {
-      RangeDifference deferred = response.getDifferences(i);
-      assertEquals(0, deferred.getChildrenCount());
-      assertEquals(0, deferred.getKeysCount());
-      assertTrue(deferred.getDigest().getKeyCount() > 0);
-    }
+    assertEquals(List.of(0, 1, 2, 3), response.getIndexesList());
+    assertEquals(List.of(2, 2, 0, 0), response.getDetailsList());
+    assertTrue(response.getKeyCounts(2) > 0);
+    assertTrue(response.getKeyCounts(3) > 0);
     assertEquals(8, Reconciler.entries(response));
   }
 
   @Test
   void respond_agreeingRanges_areLeftOut() {
     Pair p = pair(1000, 10, 1);
-    DigestRequest request =
-        DigestRequest.newBuilder()
-            .setRound(7)
-            .addRanges(p.remote().digest(range("", "user:5")))
-            .addRanges(p.local().digest(range("user:5", "")))
-            .build();
+    // The remote's own view of both halves, as a first request carries it: no difference.
+    ReconciliationSession mirror = Reconciler.defaults().start(p.remote(), 5);
+    DigestRequest whole = mirror.nextRequest();
 
-    DigestResponse response = Reconciler.defaults().respond(p.remote(), request);
+    DigestResponse response = Reconciler.defaults().respond(p.remote(), whole);
 
-    assertEquals(7, response.getRound());
-    assertTrue(response.getDifferencesCount() <= 1);
-    for (RangeDifference d : response.getDifferencesList()) {
-      assertEquals(range("user:5", ""), d.getDigest().getRange());
-    }
+    assertEquals(1, response.getRound());
+    assertEquals(0, response.getIndexesCount());
+    assertEquals(
+        1, Reconciler.defaults().respond(p.local(), whole).getIndexesCount(), "the other side");
   }
 
   @Test
   void respond_moreRangesThanTheBound_isOversized() {
     KeyDigestTree tree = new KeyDigestTree();
-    DigestRequest.Builder request = DigestRequest.newBuilder().setRound(1);
+    KeyRange[] ranges = new KeyRange[4];
     for (int i = 0; i < 4; i++) {
-      request.addRanges(tree.digest(range("k" + i, "k" + i + "z")));
+      ranges[i] = range("k" + i, "k" + i + "z");
     }
     Reconciler reconciler = Reconciler.defaults().withMaxEntriesPerMessage(3);
 
     WireException e =
-        assertThrows(WireException.class, () -> reconciler.respond(tree, request.build()));
+        assertThrows(WireException.class, () -> reconciler.respond(tree, detailRequest(1, ranges)));
 
     assertEquals(WireException.Reason.OVERSIZED, e.reason());
-    assertTrue(e.getMessage().contains("ranges=4"), e.getMessage());
+    assertTrue(e.getMessage().contains("more than 6 strings"), e.getMessage());
   }
 
   @Test
-  void respond_overlappingOrUnsortedRanges_isMalformed() {
+  void respond_brokenRequests_areMalformed() {
     KeyDigestTree tree = new KeyDigestTree();
-    DigestRequest overlapping =
-        DigestRequest.newBuilder()
-            .addRanges(tree.digest(range("a", "c")))
-            .addRanges(tree.digest(range("b", "d")))
-            .build();
-    DigestRequest afterEnd =
-        DigestRequest.newBuilder()
-            .addRanges(tree.digest(range("a", "")))
-            .addRanges(tree.digest(range("b", "d")))
-            .build();
-    DigestRequest empty =
-        DigestRequest.newBuilder()
-            .addRanges(RangeDigest.newBuilder().setRange(range("b", "b")))
-            .build();
+    DigestRequest good = detailRequest(1, range("a", "c"));
+    List<DigestRequest> broken =
+        List.of(
+            // overlapping, or after a range that runs to the end, or empty
+            detailRequest(1, range("a", "c"), range("b", "d")),
+            detailRequest(1, range("a", ""), range("b", "d")),
+            detailRequest(1, range("b", "b")),
+            // a salt of the wrong length
+            good.toBuilder().setSalt(ByteString.copyFrom(new byte[7])).build(),
+            // an odd number of bounds
+            good.toBuilder().setBounds(KeyList.encode(List.of("a", "c", "d"))).build(),
+            // counts without hashes, hashes without counts, a hash of the wrong length
+            good.toBuilder().addKeyCounts(1).build(),
+            good.toBuilder().setHashes(ByteString.copyFrom(new byte[8])).build(),
+            good.toBuilder().addKeyCounts(1).setHashes(ByteString.copyFrom(new byte[7])).build(),
+            // a key list that shares more than the previous string has, or ends early
+            good.toBuilder().setBounds(ByteString.copyFrom(new byte[] {1, 1, 'a'})).build(),
+            good.toBuilder().setBounds(ByteString.copyFrom(new byte[] {0, 5, 'a'})).build(),
+            // a bound that is not UTF-8 (a lone surrogate, CESU-style)
+            good.toBuilder()
+                .setBounds(
+                    ByteString.copyFrom(
+                        new byte[] {0, 3, (byte) 0xED, (byte) 0xA0, (byte) 0x80, 0, 0}))
+                .build());
 
-    for (DigestRequest request : List.of(overlapping, afterEnd, empty)) {
+    for (DigestRequest request : broken) {
       WireException e =
-          assertThrows(WireException.class, () -> Reconciler.defaults().respond(tree, request));
+          assertThrows(
+              WireException.class,
+              () -> Reconciler.defaults().respond(tree, request),
+              request::toString);
       assertEquals(WireException.Reason.MALFORMED, e.reason(), e.getMessage());
     }
   }
 
   @Test
-  void respond_hashOfTheWrongLength_isMalformed() {
-    DigestRequest request =
+  void respond_prefixBombRequest_isOversized() {
+    // Each bound shares all of the previous one and adds a byte: n^2 / 2 bytes from 3n.
+    ByteString.Output out = ByteString.newOutput();
+    int n = 3000;
+    out.write(0);
+    out.write(1);
+    out.write('a');
+    for (int i = 1; i < n; i++) {
+      writeVarint(out, i);
+      out.write(1);
+      out.write('a');
+    }
+    DigestRequest bomb =
         DigestRequest.newBuilder()
-            .addRanges(
-                RangeDigest.newBuilder()
-                    .setRange(range("", ""))
-                    .setKeyCount(1)
-                    .setHash(ByteString.copyFrom(new byte[31])))
+            .setRound(1)
+            .setSalt(ByteString.copyFrom(new byte[8]))
+            .setBounds(out.toByteString())
             .build();
+    Reconciler reconciler = Reconciler.defaults().withMaxEntriesPerMessage(1 << 20);
 
     WireException e =
-        assertThrows(
-            WireException.class, () -> Reconciler.defaults().respond(new KeyDigestTree(), request));
+        assertThrows(WireException.class, () -> reconciler.respond(new KeyDigestTree(), bomb));
 
-    assertEquals(WireException.Reason.MALFORMED, e.reason());
-    assertTrue(e.getMessage().contains("length=31"), e.getMessage());
+    assertEquals(WireException.Reason.OVERSIZED, e.reason(), e.getMessage());
+  }
+
+  private static void writeVarint(ByteString.Output out, int value) {
+    while ((value & ~0x7F) != 0) {
+      out.write((value & 0x7F) | 0x80);
+      value >>>= 7;
+    }
+    out.write(value);
   }
 
   @Test
@@ -396,109 +437,102 @@ final class ReconcilerTest {
     session.nextRequest();
     Pair p = pair(100, 0, 1);
     DigestResponse tooLarge =
-        Reconciler.defaults()
-            .respond(
-                p.remote(),
-                DigestRequest.newBuilder()
-                    .setRound(1)
-                    .addRanges(new KeyDigestTree().digest(KeyDigestTree.fullRange()))
-                    .build());
+        Reconciler.defaults().respond(p.remote(), detailRequest(1, KeyDigestTree.fullRange()));
 
     WireException e = assertThrows(WireException.class, () -> session.accept(tooLarge));
 
     assertEquals(WireException.Reason.OVERSIZED, e.reason());
   }
 
+  private static ByteString hashes(int n) {
+    return ByteString.copyFrom(new byte[8 * n]);
+  }
+
   @Test
   void accept_brokenResponses_areMalformedAndLeaveTheSessionUnchanged() {
-    KeyDigestTree remote = new KeyDigestTree();
-    for (String k : List.of("a", "b", "c", "d")) {
-      remote.put(k, "GCounter", hash(k.charAt(0)));
-    }
-    RangeDigest whole = remote.digest(KeyDigestTree.fullRange());
-    KeyDigest a = remote.get("a");
-    RangeDigest ab = remote.digest(range("", "c"));
-    RangeDigest cd = remote.digest(range("c", ""));
-    List<RangeDifference> broken =
+    // The answer to the first request (the whole key space) by a remote holding a, b, c, d.
+    DigestResponse split =
+        DigestResponse.newBuilder()
+            .setRound(1)
+            .addIndexes(0)
+            .addKeyCounts(4)
+            .addDetails(2)
+            .setBoundaries(KeyList.encode(List.of("c")))
+            .addChildCounts(2)
+            .addChildCounts(2)
+            .setChildHashes(hashes(2))
+            .build();
+    DigestResponse listed =
+        DigestResponse.newBuilder()
+            .setRound(1)
+            .addIndexes(0)
+            .addKeyCounts(4)
+            .addDetails(1)
+            .setKeys(KeyList.encode(List.of("a", "b", "c", "d")))
+            .setKeyHashes(hashes(4))
+            .build();
+    List<DigestResponse> broken =
         List.of(
-            // a range that was not requested
-            RangeDifference.newBuilder().setDigest(remote.digest(range("a", ""))).build(),
-            // both children and keys
-            RangeDifference.newBuilder()
-                .setDigest(whole)
-                .addChildren(ab)
-                .addChildren(cd)
-                .addKeys(a)
+            // a range that was not requested, an index that does not increase
+            split.toBuilder().setIndexes(0, 1).build(),
+            split.toBuilder().addIndexes(0).addKeyCounts(0).addDetails(0).build(),
+            // arrays of other lengths
+            split.toBuilder().addKeyCounts(1).build(),
+            split.toBuilder().addChildCounts(1).build(),
+            split.toBuilder().setChildHashes(hashes(3)).build(),
+            listed.toBuilder().setKeyHashes(hashes(3)).build(),
+            // a boundary too many or too few
+            split.toBuilder().setBoundaries(KeyList.encode(List.of("b", "c"))).build(),
+            split.toBuilder().setBoundaries(ByteString.EMPTY).build(),
+            // a boundary at the range's start, or an empty one (the end of the key space)
+            split.toBuilder().setBoundaries(KeyList.encode(List.of(""))).build(),
+            // boundaries that do not increase
+            split.toBuilder()
+                .setDetails(0, 3)
+                .setBoundaries(KeyList.encode(List.of("c", "b")))
+                .setChildCounts(0, 1)
+                .addChildCounts(1)
+                .setChildHashes(hashes(3))
                 .build(),
-            // one child only
-            RangeDifference.newBuilder().setDigest(whole).addChildren(ab).build(),
-            // a gap between children
-            RangeDifference.newBuilder()
-                .setDigest(whole)
-                .addChildren(ab)
-                .addChildren(remote.digest(range("d", "")))
+            // a child without keys, counts that do not add up
+            split.toBuilder().setChildCounts(0, 0).setChildCounts(1, 4).build(),
+            split.toBuilder().setChildCounts(1, 1).build(),
+            // more children than keys
+            split.toBuilder().setKeyCounts(0, 1).build(),
+            // keys listed for a range without keys
+            listed.toBuilder()
+                .setKeyCounts(0, 0)
+                .setKeys(ByteString.EMPTY)
+                .setKeyHashes(ByteString.EMPTY)
                 .build(),
-            // children that stop short of the end
-            RangeDifference.newBuilder()
-                .setDigest(whole)
-                .addChildren(ab)
-                .addChildren(remote.digest(range("c", "d")))
-                .build(),
-            // children whose counts do not add up
-            RangeDifference.newBuilder()
-                .setDigest(whole)
-                .addChildren(ab)
-                .addChildren(cd.toBuilder().setKeyCount(1))
-                .build(),
-            // fewer keys than the count
-            RangeDifference.newBuilder().setDigest(whole).addKeys(a).build(),
-            // keys out of order
-            RangeDifference.newBuilder()
-                .setDigest(whole)
-                .addKeys(remote.get("b"))
-                .addKeys(a)
-                .addKeys(remote.get("c"))
-                .addKeys(remote.get("d"))
-                .build(),
-            // a duplicated key
-            RangeDifference.newBuilder()
-                .setDigest(whole)
-                .addKeys(a)
-                .addKeys(a)
-                .addKeys(remote.get("c"))
-                .addKeys(remote.get("d"))
-                .build(),
-            // a key with a short hash
-            RangeDifference.newBuilder()
-                .setDigest(whole)
-                .addKeys(a.toBuilder().setHash(ByteString.copyFrom(new byte[3])))
-                .addKeys(remote.get("b"))
-                .addKeys(remote.get("c"))
-                .addKeys(remote.get("d"))
-                .build(),
-            // a key without a type
-            RangeDifference.newBuilder()
-                .setDigest(whole)
-                .addKeys(a.toBuilder().setType(""))
-                .addKeys(remote.get("b"))
-                .addKeys(remote.get("c"))
-                .addKeys(remote.get("d"))
-                .build(),
-            // a range digest with a hash but no key
-            RangeDifference.newBuilder().setDigest(whole.toBuilder().setKeyCount(0)).build());
+            // fewer keys than the count, keys out of order, a duplicated key
+            listed.toBuilder().setKeys(KeyList.encode(List.of("a", "b", "c"))).build(),
+            listed.toBuilder().setKeys(KeyList.encode(List.of("b", "a", "c", "d"))).build(),
+            listed.toBuilder().setKeys(KeyList.encode(List.of("a", "a", "c", "d"))).build(),
+            // a key list that is not UTF-8
+            listed.toBuilder()
+                .setKeys(
+                    ByteString.copyFrom(
+                        new byte[] {0, 1, (byte) 0xC0, 0, 1, 'b', 0, 1, 'c', 0, 1, 'd'}))
+                .build());
 
-    for (RangeDifference difference : broken) {
+    for (DigestResponse response : broken) {
       Reconciler reconciler = Reconciler.defaults();
       ReconciliationSession session = reconciler.start(new KeyDigestTree());
       session.nextRequest();
-      DigestResponse response =
-          DigestResponse.newBuilder().setRound(1).addDifferences(difference).build();
 
-      WireException e = assertThrows(WireException.class, () -> session.accept(response));
+      WireException e =
+          assertThrows(WireException.class, () -> session.accept(response), response::toString);
 
       assertEquals(WireException.Reason.MALFORMED, e.reason(), e.getMessage());
       assertTrue(session.isAwaitingResponse());
       assertTrue(session.divergence().isEmpty());
+    }
+    // The unbroken ones are accepted.
+    for (DigestResponse response : List.of(split, listed)) {
+      ReconciliationSession session = Reconciler.defaults().start(new KeyDigestTree());
+      session.nextRequest();
+      session.accept(response);
     }
   }
 
@@ -512,41 +546,45 @@ final class ReconcilerTest {
     ReconciliationSession session = reconciler.start(new KeyDigestTree());
     session.accept(reconciler.respond(remote, session.nextRequest()));
     DigestRequest second = session.nextRequest();
-    assertEquals(range("", "c"), second.getRanges(0).getRange());
+    assertEquals(
+        List.of("", "c", "c", ""), KeyList.decode(second.getBounds(), 4, "second request"));
     DigestResponse outside =
         DigestResponse.newBuilder()
             .setRound(second.getRound())
-            .addDifferences(
-                RangeDifference.newBuilder()
-                    .setDigest(remote.digest(range("", "c")))
-                    .addKeys(remote.get("a"))
-                    .addKeys(remote.get("d")))
+            .addIndexes(0)
+            .addKeyCounts(2)
+            .addDetails(1)
+            .setKeys(KeyList.encode(List.of("a", "d")))
+            .setKeyHashes(hashes(2))
             .build();
 
     WireException e = assertThrows(WireException.class, () -> session.accept(outside));
 
     assertEquals(WireException.Reason.MALFORMED, e.reason());
-    assertTrue(e.getMessage().contains("key=\"d\" is outside"), e.getMessage());
+    assertTrue(e.getMessage().contains("key 1=\"d\" is outside"), e.getMessage());
   }
 
   @Test
-  void accept_deferredRange_isAskedAboutAgain() {
-    KeyDigestTree remote = new KeyDigestTree();
-    remote.put("a", "GCounter", hash(1));
+  void accept_deferredRange_isAskedAboutAgainWithoutItsHash() {
     ReconciliationSession session = Reconciler.defaults().start(new KeyDigestTree());
     DigestRequest first = session.nextRequest();
 
     session.accept(
         DigestResponse.newBuilder()
             .setRound(1)
-            .addDifferences(
-                RangeDifference.newBuilder().setDigest(remote.digest(KeyDigestTree.fullRange())))
+            .addIndexes(0)
+            .addKeyCounts(1)
+            .addDetails(0)
             .build());
 
     assertFalse(session.isDone());
     DigestRequest again = session.nextRequest();
     assertEquals(2, again.getRound());
-    assertEquals(first.getRangesList(), again.getRangesList());
+    assertEquals(first.getBounds(), again.getBounds());
+    assertEquals(first.getSalt(), again.getSalt());
+    assertEquals(1, first.getKeyCountsCount());
+    assertEquals(0, again.getKeyCountsCount());
+    assertTrue(again.getHashes().isEmpty());
   }
 
   @Test
@@ -568,6 +606,6 @@ final class ReconcilerTest {
     assertEquals(4, changed.fanout());
     assertEquals(Reconciler.defaults().withFanout(4), changed);
     assertEquals(Reconciler.defaults().withFanout(4).hashCode(), changed.hashCode());
-    assertEquals("Reconciler{maxEntriesPerMessage=1024, fanout=4, leafKeys=8}", changed.toString());
+    assertEquals("Reconciler{maxEntriesPerMessage=2048, fanout=4, leafKeys=8}", changed.toString());
   }
 }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.converge.replication.antientropy.KeyDigestTree;
+import io.converge.replication.antientropy.Reconciler;
 import io.converge.replication.codec.Clocks;
 import io.converge.replication.codec.CrdtCodec;
 import io.converge.replication.fuzz.Allocations;
@@ -16,14 +18,10 @@ import io.converge.replication.fuzz.Samples;
 import io.converge.replication.wire.v1.Ack;
 import io.converge.replication.wire.v1.DeltaBatch;
 import io.converge.replication.wire.v1.DigestRequest;
-import io.converge.replication.wire.v1.DigestResponse;
 import io.converge.replication.wire.v1.Envelope;
 import io.converge.replication.wire.v1.FullStateChunk;
 import io.converge.replication.wire.v1.Handshake;
-import io.converge.replication.wire.v1.KeyRange;
 import io.converge.replication.wire.v1.KeyedDelta;
-import io.converge.replication.wire.v1.RangeDifference;
-import io.converge.replication.wire.v1.RangeDigest;
 import io.converge.replication.wire.v1.Reject;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -103,25 +101,18 @@ final class EnvelopeFuzzTest {
                             .setOriginTime(Clocks.toWire(Samples.at(0)))))
             .build());
     envelopes.put("ack", envelope().setAck(Ack.newBuilder().setUpToSequence(3)).build());
-    RangeDigest digest =
-        RangeDigest.newBuilder()
-            .setRange(KeyRange.newBuilder().setStart("a").setEnd("m"))
-            .setHash(ByteString.copyFrom(new byte[32]))
-            .setKeyCount(2)
-            .build();
-    envelopes.put(
-        "digest-request",
-        envelope()
-            .setDigestRequest(DigestRequest.newBuilder().setRound(1).addRanges(digest))
-            .build());
+    // A real first request (fixed salt) and the answer of a replica that holds other keys.
+    KeyDigestTree a = new KeyDigestTree();
+    KeyDigestTree b = new KeyDigestTree();
+    for (int i = 0; i < 12; i++) {
+      a.put("cart:" + i, "GCounter", new byte[32]);
+      b.put("cart:" + (i + 3), "GCounter", new byte[32]);
+    }
+    DigestRequest request = Reconciler.defaults().start(a, 1).nextRequest();
+    envelopes.put("digest-request", envelope().setDigestRequest(request).build());
     envelopes.put(
         "digest-response",
-        envelope()
-            .setDigestResponse(
-                DigestResponse.newBuilder()
-                    .setRound(1)
-                    .addDifferences(RangeDifference.newBuilder().setDigest(digest)))
-            .build());
+        envelope().setDigestResponse(Reconciler.defaults().respond(b, request)).build());
     envelopes.put(
         "full-state",
         envelope()
