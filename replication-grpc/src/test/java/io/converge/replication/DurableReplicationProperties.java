@@ -2,21 +2,12 @@ package io.converge.replication;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.longs;
 
 import io.converge.clocks.ReplicaId;
-import io.converge.crdt.CausalCounter;
 import io.converge.crdt.DeltaCrdt;
 import io.converge.crdt.GCounter;
-import io.converge.crdt.LWWRegister;
-import io.converge.crdt.MVRegister;
-import io.converge.crdt.ORMap;
-import io.converge.crdt.ORSet;
-import io.converge.crdt.PNCounter;
-import io.converge.replication.codec.CrdtCodec;
-import io.converge.replication.codec.ElementCodec;
 import io.converge.replication.store.StoreException;
 import io.converge.replication.transport.InMemoryNetwork;
 import java.nio.file.Path;
@@ -30,8 +21,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
-import java.util.stream.IntStream;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -80,23 +69,6 @@ import org.junit.jupiter.api.Test;
  */
 final class DurableReplicationProperties {
 
-  private static final Key<GCounter> HITS = Key.gCounter("hits");
-  private static final Key<PNCounter> BALANCE = Key.pnCounter("balance");
-  private static final Key<ORSet<String>> TAGS = Key.orSet("tags", ElementCodec.strings());
-  private static final Key<ORMap<String, CausalCounter>> STOCK =
-      Key.orMap("stock", ElementCodec.strings(), CrdtCodec.causalCounter());
-  private static final Key<MVRegister<String>> TITLE =
-      Key.mvRegister("title", ElementCodec.strings());
-  private static final Key<LWWRegister<String>> OWNER =
-      Key.lwwRegister("owner", ElementCodec.strings());
-
-  /** Declared by a key family ("n:" prefix), numerous enough for multi-round reconciliation. */
-  private static final List<Key<GCounter>> FAMILY =
-      IntStream.range(0, 12).mapToObj(i -> Key.gCounter("n:" + i)).toList();
-
-  private static final List<Key<?>> KEYS =
-      Stream.concat(Stream.of(HITS, BALANCE, TAGS, STOCK, TITLE, OWNER), FAMILY.stream()).toList();
-  private static final List<String> ELEMENTS = List.of("a", "b", "c");
   private static final List<String> NAMES = List.of("r1", "r2", "r3");
 
   private static final Duration TICK = Duration.ofMillis(100);
@@ -164,66 +136,6 @@ final class DurableReplicationProperties {
     }
   }
 
-  /** What became of a write. */
-  private enum Outcome {
-    /** It returned, or its QUORUM wait timed out: durable on its writer, it must never be lost. */
-    ACKNOWLEDGED,
-    /** Its fsync failed, it threw; whether it survived the crash that followed is noted. */
-    FAILED_FSYNC
-  }
-
-  /** One write that produced a delta, and the token it returned. */
-  private static final class Write {
-    final int index;
-    final ReplicaId writer;
-    final Key<?> key;
-    final Object delta;
-    final CausalToken token;
-    final Outcome outcome;
-
-    /** How many times the writer had restarted when it wrote. */
-    final int incarnation;
-
-    /** For FAILED_FSYNC: whether the restarted writer still held it. */
-    Boolean survived;
-
-    Write(
-        int index,
-        ReplicaId writer,
-        int incarnation,
-        Key<?> key,
-        Object delta,
-        CausalToken token,
-        Outcome o) {
-      this.index = index;
-      this.incarnation = incarnation;
-      this.writer = writer;
-      this.key = key;
-      this.delta = delta;
-      this.token = token;
-      this.outcome = o;
-    }
-
-    boolean exists() {
-      return outcome == Outcome.ACKNOWLEDGED || Boolean.TRUE.equals(survived);
-    }
-
-    @Override
-    public String toString() {
-      return "write#"
-          + index
-          + "("
-          + writer
-          + "@"
-          + incarnation
-          + " "
-          + key.name()
-          + " "
-          + outcome
-          + ")";
-    }
-  }
-
   /** One simulated scenario, all of it drawn from its seed. */
   private static final class Run {
     private final long seed;
@@ -231,7 +143,7 @@ final class DurableReplicationProperties {
     private final int steps;
     private final InMemoryNetwork network;
     private final DurableCluster cluster;
-    private final List<Write> writes = new ArrayList<>();
+    private final List<SimulatedWrite> writes = new ArrayList<>();
     private final List<String> log = new ArrayList<>();
 
     /** What each crashed replica held when it crashed (it must hold it again when restarted). */
@@ -245,7 +157,7 @@ final class DurableReplicationProperties {
     private int tokenReadsReturned;
     private int quorumConfirmed;
 
-    private record FailedWrite(Write write, Object before, SimulatedDisk.Crash crash) {}
+    private record FailedWrite(SimulatedWrite write, Object before, SimulatedDisk.Crash crash) {}
 
     Run(long seed) {
       this.seed = seed;
@@ -262,12 +174,7 @@ final class DurableReplicationProperties {
       int maxLog = random.nextInt(3) == 0 ? 1 + random.nextInt(4) : 100_000;
       this.cluster =
           new DurableCluster(
-              network,
-              DIRECTORY,
-              b -> {
-                List.of(HITS, BALANCE, TAGS, STOCK, TITLE, OWNER).forEach(b::key);
-                return b.keyFamily("n:", Key::gCounter).maxLogEntries(maxLog);
-              });
+              network, DIRECTORY, b -> SimulationKeys.declare(b).maxLogEntries(maxLog));
     }
 
     /** Runs the scenario, checks it, and returns what a replay must reproduce. */
@@ -315,34 +222,19 @@ final class DurableReplicationProperties {
       if (replica == null) {
         return;
       }
-      ReplicaId me = replica.self();
-      String element = ELEMENTS.get(random.nextInt(ELEMENTS.size()));
+      List<String> elements = SimulationKeys.ELEMENTS;
+      String element = elements.get(random.nextInt(elements.size()));
       int amount = 1 + random.nextInt(5);
-      Key<GCounter> numbered = FAMILY.get(random.nextInt(FAMILY.size()));
+      Key<GCounter> numbered =
+          SimulationKeys.FAMILY.get(random.nextInt(SimulationKeys.FAMILY.size()));
       Consistency consistency = random.nextInt(3) == 0 ? Consistency.QUORUM : Consistency.LOCAL;
       boolean failFsync = random.nextInt(25) == 0;
-      switch (random.nextInt(13)) {
-        case 0 -> write(replica, HITS, c -> c.increment(me, amount), consistency, failFsync);
-        case 1 -> write(replica, BALANCE, c -> c.increment(me, amount), consistency, failFsync);
-        case 2 -> write(replica, BALANCE, c -> c.decrement(me, amount), consistency, failFsync);
-        case 3 -> write(replica, TAGS, s -> s.add(me, element), consistency, failFsync);
-        case 4 -> write(replica, TAGS, s -> s.remove(me, element), consistency, failFsync);
-        case 5 ->
-            write(
-                replica,
-                STOCK,
-                m -> m.update(me, element, c -> c.increment(me, amount)),
-                consistency,
-                failFsync);
-        case 6 -> write(replica, STOCK, m -> m.remove(me, element), consistency, failFsync);
-        case 7 ->
-            write(
-                replica, TITLE, r -> r.write(me, element, replica.clock()), consistency, failFsync);
-        case 8 -> write(replica, TITLE, r -> r.clear(me), consistency, failFsync);
-        case 9 ->
-            write(replica, OWNER, r -> r.set(element, replica.clock(), me), consistency, failFsync);
-        default -> write(replica, numbered, c -> c.increment(me, amount), consistency, failFsync);
-      }
+      int choice = random.nextInt(SimulationKeys.MUTATIONS);
+      write(
+          replica,
+          SimulationKeys.mutation(choice, replica, element, amount, numbered),
+          consistency,
+          failFsync);
     }
 
     /**
@@ -350,7 +242,12 @@ final class DurableReplicationProperties {
      * throw, and its replica then crashes (a store whose fsync failed must be reopened).
      */
     private <T extends DeltaCrdt<T>> void write(
-        Replica replica, Key<T> key, UnaryOperator<T> op, Consistency consistency, boolean fail) {
+        Replica replica,
+        SimulationKeys.Mutation<T> mutation,
+        Consistency consistency,
+        boolean fail) {
+      Key<T> key = mutation.key();
+      UnaryOperator<T> op = mutation.op();
       ReplicaId me = replica.self();
       DurableCluster.Node node = cluster.node(me);
       T before = replica.get(key);
@@ -370,14 +267,14 @@ final class DurableReplicationProperties {
         assertTrue(!fail || delta.isEmpty(), () -> "acknowledged a write whose fsync failed");
         if (!delta.isEmpty()) {
           record(
-              new Write(
+              new SimulatedWrite(
                   index,
                   me,
                   node.restarts,
                   key,
                   delta.get(0),
                   written.token(),
-                  Outcome.ACKNOWLEDGED));
+                  SimulatedWrite.Outcome.ACKNOWLEDGED));
           note(writes.get(index) + " " + consistency + " returned");
         }
         if (consistency == Consistency.QUORUM) {
@@ -392,15 +289,28 @@ final class DurableReplicationProperties {
           assertTrue(!fail, () -> "a write whose fsync failed got as far as its QUORUM wait");
           // Durable here before it waited: acknowledged by this replica; it replicates.
           record(
-              new Write(
-                  index, me, node.restarts, key, delta.get(0), e.token(), Outcome.ACKNOWLEDGED));
+              new SimulatedWrite(
+                  index,
+                  me,
+                  node.restarts,
+                  key,
+                  delta.get(0),
+                  e.token(),
+                  SimulatedWrite.Outcome.ACKNOWLEDGED));
           note(writes.get(index) + " QUORUM timed out");
         }
       } catch (StoreException e) {
         assertTrue(fail, () -> "unexpected store failure: " + e);
         assertEquals(StoreException.Reason.IO, e.reason());
-        Write w =
-            new Write(index, me, node.restarts, key, delta.get(0), null, Outcome.FAILED_FSYNC);
+        SimulatedWrite w =
+            new SimulatedWrite(
+                index,
+                me,
+                node.restarts,
+                key,
+                delta.get(0),
+                null,
+                SimulatedWrite.Outcome.FAILED_FSYNC);
         record(w);
         note(w + " threw " + e.getMessage());
         SimulatedDisk.Crash how = randomCrash();
@@ -414,7 +324,7 @@ final class DurableReplicationProperties {
       }
     }
 
-    private void record(Write write) {
+    private void record(SimulatedWrite write) {
       writes.add(write);
     }
 
@@ -426,7 +336,7 @@ final class DurableReplicationProperties {
       if (replica == null) {
         return;
       }
-      Key<?> key = KEYS.get(random.nextInt(KEYS.size()));
+      Key<?> key = SimulationKeys.KEYS.get(random.nextInt(SimulationKeys.KEYS.size()));
       confirmQuorum(replica, key);
     }
 
@@ -450,7 +360,7 @@ final class DurableReplicationProperties {
       if (cluster.node(writer).restarts > 0 && !CHECK_KNOWN_BUGS) {
         return;
       }
-      for (Write w : writes) {
+      for (SimulatedWrite w : writes) {
         if (!w.writer.equals(writer) || !w.key.equals(key) || !w.exists()) {
           continue;
         }
@@ -460,7 +370,7 @@ final class DurableReplicationProperties {
             continue;
           }
           Object value = node.isUp() ? node.replica.get(key) : atCrash.get(node.id).get(key);
-          if (includes(value, w.delta)) {
+          if (SimulatedWrite.includes(value, w.delta)) {
             holders++;
           }
         }
@@ -477,16 +387,16 @@ final class DurableReplicationProperties {
      */
     private void tokenRead() {
       Replica reader = randomRunning();
-      List<Write> acknowledged =
-          writes.stream().filter(w -> w.outcome == Outcome.ACKNOWLEDGED).toList();
+      List<SimulatedWrite> acknowledged =
+          writes.stream().filter(w -> w.outcome == SimulatedWrite.Outcome.ACKNOWLEDGED).toList();
       if (reader == null || acknowledged.isEmpty()) {
         return;
       }
-      Write w = acknowledged.get(random.nextInt(acknowledged.size()));
+      SimulatedWrite w = acknowledged.get(random.nextInt(acknowledged.size()));
       CausalToken token = w.token;
-      List<Write> covered = new ArrayList<>(List.of(w));
+      List<SimulatedWrite> covered = new ArrayList<>(List.of(w));
       if (random.nextBoolean()) {
-        Write other = acknowledged.get(random.nextInt(acknowledged.size()));
+        SimulatedWrite other = acknowledged.get(random.nextInt(acknowledged.size()));
         token = token.and(other.token);
         covered.add(other);
       }
@@ -499,21 +409,22 @@ final class DurableReplicationProperties {
 
     /** Reads with a token and checks the outcome; returns whether the read returned. */
     private <T extends DeltaCrdt<T>> boolean read(
-        Replica reader, Key<T> key, CausalToken token, List<Write> covered) {
+        Replica reader, Key<T> key, CausalToken token, List<SimulatedWrite> covered) {
       T value;
       try {
         value = reader.get(key, token, Duration.ZERO);
       } catch (ReadTimeoutException e) {
-        boolean allIncluded = covered.stream().allMatch(w -> includes(reader.get(w.key), w.delta));
+        boolean allIncluded =
+            covered.stream().allMatch(w -> SimulatedWrite.includes(reader.get(w.key), w.delta));
         assertTrue(
             !allIncluded,
             () -> reader + " holds every write of the token but its read timed out: " + this);
         return false;
       }
-      for (Write w : covered) {
+      for (SimulatedWrite w : covered) {
         if (w.key.equals(key)) {
           assertTrue(
-              includes(value, w.delta),
+              SimulatedWrite.includes(value, w.delta),
               () -> reader + "'s token read returned " + value + " without " + w + ": " + this);
         }
       }
@@ -542,7 +453,7 @@ final class DurableReplicationProperties {
     private void crash(Replica replica, SimulatedDisk.Crash how) {
       ReplicaId id = replica.self();
       Map<Key<?>, Object> held = new LinkedHashMap<>();
-      for (Key<?> key : KEYS) {
+      for (Key<?> key : SimulationKeys.KEYS) {
         held.put(key, replica.get(key));
       }
       atCrash.put(id, held);
@@ -567,10 +478,10 @@ final class DurableReplicationProperties {
       Replica replica = cluster.restart(id);
       Map<Key<?>, Object> held = atCrash.remove(id);
       FailedWrite failed = failedWrites.remove(id);
-      for (Key<?> key : KEYS) {
+      for (Key<?> key : SimulationKeys.KEYS) {
         Object expected = held.get(key);
         if (failed != null && failed.write.key.equals(key)) {
-          failed.write.survived = includes(replica.get(key), failed.write.delta);
+          failed.write.survived = SimulatedWrite.includes(replica.get(key), failed.write.delta);
           if (failed.crash == SimulatedDisk.Crash.POWER_LOSS) {
             expected = failed.before;
           }
@@ -598,14 +509,14 @@ final class DurableReplicationProperties {
           restart(node.id);
         }
       }
-      Map<Key<?>, Object> expected = expected();
+      Map<Key<?>, Object> expected = SimulatedWrite.expected(SimulationKeys.KEYS, writes);
       for (int tick = 0; tick < MAX_SETTLE_TICKS; tick++) {
         network.advance(TICK);
         if (holdsEverywhere(expected)) {
           break;
         }
       }
-      for (Key<?> key : KEYS) {
+      for (Key<?> key : SimulationKeys.KEYS) {
         for (Replica replica : cluster.running()) {
           assertEquals(
               expected.get(key),
@@ -614,8 +525,8 @@ final class DurableReplicationProperties {
         }
       }
       for (Replica replica : cluster.running()) {
-        for (Write w : writes) {
-          if (w.outcome == Outcome.ACKNOWLEDGED) {
+        for (SimulatedWrite w : writes) {
+          if (w.outcome == SimulatedWrite.Outcome.ACKNOWLEDGED) {
             assertTrue(
                 replica.hasSeen(w.token), () -> replica + " has not seen " + w + ": " + this);
             assertTrue(read(replica, w.key, w.token, List.of(w)), "a token read timed out");
@@ -629,23 +540,9 @@ final class DurableReplicationProperties {
       assertEquals(0L, network.stats().droppedRefused(), "bytes refused in an honest run");
     }
 
-    /** Per key, the merge of every write that exists (acknowledged, or survived its failure). */
-    private Map<Key<?>, Object> expected() {
-      Map<Key<?>, Object> expected = new LinkedHashMap<>();
-      for (Key<?> key : KEYS) {
-        expected.put(key, key.zero());
-      }
-      for (Write w : writes) {
-        if (w.exists()) {
-          expected.put(w.key, merge(expected.get(w.key), w.delta));
-        }
-      }
-      return expected;
-    }
-
     private boolean holdsEverywhere(Map<Key<?>, Object> expected) {
       for (Replica replica : cluster.running()) {
-        for (Key<?> key : KEYS) {
+        for (Key<?> key : SimulationKeys.KEYS) {
           if (!expected.get(key).equals(replica.get(key))) {
             return false;
           }
@@ -669,7 +566,7 @@ final class DurableReplicationProperties {
       out.append('\n').append(String.join("\n", log));
       for (Replica replica : cluster.running()) {
         out.append('\n').append(replica).append(' ').append(replica.stats());
-        for (Key<?> key : KEYS) {
+        for (Key<?> key : SimulationKeys.KEYS) {
           out.append(' ').append(replica.get(key));
         }
       }
@@ -685,7 +582,7 @@ final class DurableReplicationProperties {
           + ", writes="
           + writes.size()
           + ", failedFsyncs="
-          + writes.stream().filter(w -> w.outcome == Outcome.FAILED_FSYNC).count()
+          + writes.stream().filter(w -> w.outcome == SimulatedWrite.Outcome.FAILED_FSYNC).count()
           + ", crashes="
           + crashes
           + ", tokenReads="
@@ -699,17 +596,5 @@ final class DurableReplicationProperties {
           + "]\n  "
           + String.join("\n  ", log.subList(Math.max(0, log.size() - 60), log.size()));
     }
-  }
-
-  /** Whether merging {@code delta} into {@code state} changes nothing. */
-  @SuppressWarnings("unchecked")
-  static <T extends DeltaCrdt<T>> boolean includes(Object state, Object delta) {
-    T s = ((T) state).resetDelta();
-    return s.merge((T) delta).resetDelta().equals(s);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <T extends DeltaCrdt<T>> Object merge(Object state, Object delta) {
-    return ((T) state).merge((T) delta).resetDelta();
   }
 }
