@@ -556,6 +556,7 @@ public final class Replica implements AutoCloseable {
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private Path dataDirectory;
     private FsyncPolicy fsyncPolicy = FsyncPolicy.always();
+    private UnaryOperator<DurableStore> storeWrapper = UnaryOperator.identity();
     private PhysicalClock physicalClock;
     private Duration maxClockOffset;
     private ClockSkewPolicy clockSkewPolicy = ClockSkewPolicy.FENCE;
@@ -883,6 +884,15 @@ public final class Replica implements AutoCloseable {
     }
 
     /**
+     * Tests: wraps the store opened on the {@link #dataDirectory}, to inject faults (a failing
+     * fsync) or to model what a crash keeps. Default: the store itself.
+     */
+    Builder storeWrapper(UnaryOperator<DurableStore> wrapper) {
+      this.storeWrapper = Objects.requireNonNull(wrapper, "wrapper");
+      return this;
+    }
+
+    /**
      * Sets the wall clock the replica's hybrid logical clock reads, when the replica makes its own
      * clock (no {@link #clock}). Default: the system clock.
      *
@@ -960,7 +970,9 @@ public final class Replica implements AutoCloseable {
                 + "): set the offset on that clock's builder");
       }
       DurableStore store =
-          dataDirectory == null ? null : RocksDbStore.open(dataDirectory, replicaId, fsyncPolicy);
+          dataDirectory == null
+              ? null
+              : storeWrapper.apply(RocksDbStore.open(dataDirectory, replicaId, fsyncPolicy));
       try {
         return start(store);
       } catch (RuntimeException e) {

@@ -4,21 +4,12 @@ import io.converge.clocks.HlcTimestamp;
 import io.converge.clocks.PhysicalClock;
 import io.converge.clocks.ReplicaId;
 import io.converge.replication.codec.WireLimits;
-import io.converge.replication.wire.v1.Envelope;
-import io.converge.replication.wire.v1.Reject;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -74,6 +65,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * with it, copies arrive in the order of their delays. A message still in flight when its link goes
  * down (partition, crash, close) is dropped, so no message outlives its connection.
  *
+ * <p>The network carries bytes, as a real one does: each accepted message is serialized when it is
+ * sent and parsed when it arrives, by the code with which the gRPC transport reads its inbound
+ * messages and under the same size limit, so a simulated replica receives nothing that did not go
+ * through the wire format. Bytes that are not an envelope (see {@link #sendBytes}) are refused on
+ * arrival as the gRPC transport refuses them: the receiver's listener hears {@link
+ * Transport.Listener#onRefused}, then the connection goes down, as if the receiver had {@linkplain
+ * Transport#disconnect disconnected} the sender.
+ *
  * <h2>Connections</h2>
  *
  * Two replicas are connected when both transports are started and neither crashed nor closed, and
@@ -99,14 +98,21 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class InMemoryNetwork {
 
+  // Design: this class is the public surface (the API and its documentation); the work is done,
+  // under its one lock, by package-private classes of one job each:
+  // - EventQueue: virtual time, and the events due in it, run in (time, creation) order;
+  // - Topology: the replicas' transports and their states, and the peer events of every change,
+  //   over Connectivity: the rules of who is connected (partitions, isolations, suspensions);
+  // - MessageCarrier: the fate of each message (loss, duplication, delay, FIFO or reordered),
+  //   its bytes on the way, and the counters;
+  // - InMemoryTransport: one replica's Transport, a view of the network from that replica.
+
   /** The default {@link Builder#startTime}: 2025-01-01T00:00:00Z. */
   public static final Instant DEFAULT_START_TIME = Instant.parse("2025-01-01T00:00:00Z");
 
   private static final long NANOS_PER_MILLI = 1_000_000L;
 
-  private static final Comparator<Event> EVENT_ORDER =
-      Comparator.comparingLong((Event e) -> e.time).thenComparingLong(e -> e.sequence);
-
+  /** Every method holds it, also while callbacks run; see the class documentation. */
   private final Object lock = new Object();
 
   private final long seed;
@@ -115,36 +121,9 @@ public final class InMemoryNetwork {
   private final double loss;
   private final double duplication;
   private final boolean reorder;
-  private final int maxMessageBytes;
   private final long startMillis;
-  private final long reconnectDelayNanos;
-  private final Random random;
-
-  /** Written under the lock, read without it: the clocks must not take the network's lock. */
-  private volatile long nowNanos;
-
-  private long nextSequence;
-  private boolean running;
-
-  private final PriorityQueue<Event> queue = new PriorityQueue<>(EVENT_ORDER);
-  private int messagesInFlight;
-  private int peerEventsPending;
-
-  /** The latest transport made for each replica, in id order (which orders peer events). */
-  private final TreeMap<ReplicaId, Endpoint> endpoints = new TreeMap<>();
-
-  private final TreeSet<Link> connected = new TreeSet<>();
-  private final TreeSet<Link> cuts = new TreeSet<>();
-  private final TreeSet<ReplicaId> isolated = new TreeSet<>();
-
-  /** Links a replica disconnected (protocol violation), down until their reconnect delay ends. */
-  private final TreeSet<Link> suspended = new TreeSet<>();
-
-  /** For FIFO links: the delivery time of the last copy sent on each route still in flight. */
-  private final Map<Route, Long> lastDeliveryNanos = new HashMap<>();
-
-  private final Counters total = new Counters();
-  private final TreeMap<Route, Counters> routes = new TreeMap<>();
+  private final EventQueue events;
+  private final Topology topology;
   private final Map<ReplicaId, Long> skewMillis = new ConcurrentHashMap<>();
 
   private InMemoryNetwork(Builder b) {
@@ -154,10 +133,23 @@ public final class InMemoryNetwork {
     this.loss = b.loss;
     this.duplication = b.duplication;
     this.reorder = b.reorder;
-    this.maxMessageBytes = b.maxMessageBytes;
     this.startMillis = b.startTime.toEpochMilli();
-    this.reconnectDelayNanos = b.reconnectDelay.toNanos();
-    this.random = new Random(seed);
+    this.events = new EventQueue(lock, seed);
+    this.topology =
+        new Topology(
+            events,
+            b.reconnectDelay.toNanos(),
+            t ->
+                new MessageCarrier(
+                    t,
+                    events,
+                    seed,
+                    minDelayNanos,
+                    maxDelayNanos,
+                    loss,
+                    duplication,
+                    reorder,
+                    b.maxMessageBytes));
   }
 
   /**
@@ -198,14 +190,7 @@ public final class InMemoryNetwork {
   public Transport transport(ReplicaId id) {
     Objects.requireNonNull(id, "id");
     synchronized (lock) {
-      Endpoint existing = endpoints.get(id);
-      if (existing != null && existing.isAlive()) {
-        throw new IllegalStateException(
-            "replica already has a live transport: id=" + id + ", state=" + existing.state);
-      }
-      Endpoint endpoint = new Endpoint(id);
-      endpoints.put(id, endpoint);
-      return endpoint;
+      return topology.newTransport(this, id);
     }
   }
 
@@ -223,12 +208,12 @@ public final class InMemoryNetwork {
   public void crash(ReplicaId id) {
     Objects.requireNonNull(id, "id");
     synchronized (lock) {
-      Endpoint endpoint = endpointOf(id);
+      InMemoryTransport endpoint = topology.endpoint(id);
       if (!endpoint.isAlive()) {
         throw new IllegalStateException(
-            "cannot crash a replica whose transport is " + endpoint.state + ": id=" + id);
+            "cannot crash a replica whose transport is " + endpoint.state() + ": id=" + id);
       }
-      kill(endpoint, State.CRASHED, "crashed");
+      topology.kill(endpoint, InMemoryTransport.State.CRASHED, "crashed");
     }
   }
 
@@ -246,10 +231,10 @@ public final class InMemoryNetwork {
   public Transport restart(ReplicaId id) {
     Objects.requireNonNull(id, "id");
     synchronized (lock) {
-      Endpoint endpoint = endpointOf(id);
-      if (endpoint.state != State.CRASHED) {
+      InMemoryTransport endpoint = topology.endpoint(id);
+      if (endpoint.state() != InMemoryTransport.State.CRASHED) {
         throw new IllegalStateException(
-            "only a crashed replica can restart: id=" + id + ", state=" + endpoint.state);
+            "only a crashed replica can restart: id=" + id + ", state=" + endpoint.state());
       }
       return transport(id);
     }
@@ -279,10 +264,10 @@ public final class InMemoryNetwork {
     synchronized (lock) {
       for (ReplicaId x : a) {
         for (ReplicaId y : b) {
-          cuts.add(Link.of(x, y));
+          topology.connectivity().cut(x, y);
         }
       }
-      reconcile("partitioned", Drop.PARTITION);
+      topology.reconcile("partitioned", MessageCarrier.Drop.PARTITION);
     }
   }
 
@@ -296,8 +281,8 @@ public final class InMemoryNetwork {
   public void isolate(ReplicaId id) {
     Objects.requireNonNull(id, "id");
     synchronized (lock) {
-      isolated.add(id);
-      reconcile("isolated", Drop.PARTITION);
+      topology.connectivity().isolate(id);
+      topology.reconcile("isolated", MessageCarrier.Drop.PARTITION);
     }
   }
 
@@ -307,9 +292,8 @@ public final class InMemoryNetwork {
    */
   public void heal() {
     synchronized (lock) {
-      cuts.clear();
-      isolated.clear();
-      reconcile("healed", Drop.PARTITION);
+      topology.connectivity().heal();
+      topology.reconcile("healed", MessageCarrier.Drop.PARTITION);
     }
   }
 
@@ -326,7 +310,31 @@ public final class InMemoryNetwork {
     Objects.requireNonNull(a, "a");
     Objects.requireNonNull(b, "b");
     synchronized (lock) {
-      return !a.equals(b) && connected.contains(Link.of(a, b));
+      return topology.connectivity().isConnected(a, b);
+    }
+  }
+
+  /**
+   * Sends raw bytes from a replica to another, as a broken or hostile peer's transport would: like
+   * {@link Transport#send} (refused if the two are not connected; then subject to loss,
+   * duplication, delay and reordering), but without the sender's size check, so that the receiver's
+   * transport reads them as they are: what is not an envelope, or is larger than {@link
+   * Builder#maxMessageBytes}, is refused on arrival (see the class documentation).
+   *
+   * @param from the sending replica's transport, made by this network and started
+   * @param to the receiving replica
+   * @param bytes the bytes, copied
+   * @return whether the network accepted them
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code from} is not a transport of this network
+   * @throws IllegalStateException if {@code from} was never started
+   */
+  public boolean sendBytes(Transport from, ReplicaId to, byte[] bytes) {
+    InMemoryTransport source = ownTransport(from, "from");
+    Objects.requireNonNull(to, "to");
+    Objects.requireNonNull(bytes, "bytes");
+    synchronized (lock) {
+      return topology.sendBytes(source, to, bytes);
     }
   }
 
@@ -340,7 +348,7 @@ public final class InMemoryNetwork {
    * @return the virtual time, zero at {@link Builder#startTime}
    */
   public Duration now() {
-    return Duration.ofNanos(nowNanos);
+    return Duration.ofNanos(events.nowNanos());
   }
 
   /**
@@ -351,7 +359,7 @@ public final class InMemoryNetwork {
    * @return the virtual wall-clock time in milliseconds
    */
   public long currentTimeMillis() {
-    return startMillis + nowNanos / NANOS_PER_MILLI;
+    return startMillis + events.nowNanos() / NANOS_PER_MILLI;
   }
 
   /**
@@ -420,26 +428,31 @@ public final class InMemoryNetwork {
    * @throws ArithmeticException if the action's time overflows (about 292 years of virtual time)
    */
   public ScheduledAction schedule(Transport owner, Duration after, Runnable action) {
-    Objects.requireNonNull(owner, "owner");
-    if (!(owner instanceof Endpoint) || ((Endpoint) owner).network() != this) {
-      throw new IllegalArgumentException("owner is not a transport of this network: " + owner);
-    }
-    return scheduleFor((Endpoint) owner, after, action);
+    return scheduleFor(ownTransport(owner, "owner"), after, action);
   }
 
-  private ScheduledAction scheduleFor(Endpoint owner, Duration after, Runnable action) {
+  private InMemoryTransport ownTransport(Transport transport, String name) {
+    Objects.requireNonNull(transport, name);
+    if (!(transport instanceof InMemoryTransport t) || t.network() != this) {
+      throw new IllegalArgumentException(
+          name + " is not a transport of this network: " + transport);
+    }
+    return t;
+  }
+
+  private ScheduledAction scheduleFor(InMemoryTransport owner, Duration after, Runnable action) {
     Objects.requireNonNull(after, "after");
     Objects.requireNonNull(action, "action");
     if (after.isNegative()) {
       throw new IllegalArgumentException("delay must be >= 0: after=" + after);
     }
     synchronized (lock) {
-      Action scheduled =
-          new Action(Math.addExact(nowNanos, after.toNanos()), nextSequence++, owner, action);
+      EventQueue.Action scheduled =
+          events.new Action(Math.addExact(events.nowNanos(), after.toNanos()), owner, action);
       if (owner != null && !owner.isAlive()) {
         scheduled.done = true;
       } else {
-        queue.add(scheduled);
+        events.add(scheduled);
       }
       return scheduled;
     }
@@ -454,17 +467,7 @@ public final class InMemoryNetwork {
    */
   public boolean step() {
     synchronized (lock) {
-      enter("step");
-      try {
-        Event next = queue.poll();
-        if (next == null) {
-          return false;
-        }
-        run(next);
-        return true;
-      } finally {
-        running = false;
-      }
+      return events.step();
     }
   }
 
@@ -485,16 +488,7 @@ public final class InMemoryNetwork {
       throw new IllegalArgumentException("duration must be >= 0: duration=" + duration);
     }
     synchronized (lock) {
-      enter("advance");
-      try {
-        long deadline = Math.addExact(nowNanos, duration.toNanos());
-        while (!queue.isEmpty() && queue.peek().time <= deadline) {
-          run(queue.poll());
-        }
-        nowNanos = deadline;
-      } finally {
-        running = false;
-      }
+      events.advance(duration.toNanos());
     }
   }
 
@@ -517,33 +511,7 @@ public final class InMemoryNetwork {
       throw new IllegalArgumentException("maxMessages must be >= 0: maxMessages=" + maxMessages);
     }
     synchronized (lock) {
-      enter("runUntilQuiet");
-      try {
-        int delivered = 0;
-        while (messagesInFlight + peerEventsPending > 0) {
-          Event next = queue.peek();
-          if (next instanceof Delivery) {
-            if (delivered == maxMessages) {
-              throw new IllegalStateException(
-                  "network not quiet after delivering maxMessages="
-                      + maxMessages
-                      + " messages (livelock?): inFlight="
-                      + messagesInFlight
-                      + ", pendingPeerEvents="
-                      + peerEventsPending
-                      + ", now="
-                      + Duration.ofNanos(nowNanos)
-                      + ", seed="
-                      + seed);
-            }
-            delivered++;
-          }
-          run(queue.poll());
-        }
-        return delivered;
-      } finally {
-        running = false;
-      }
+      return events.runUntilQuiet(maxMessages);
     }
   }
 
@@ -554,7 +522,7 @@ public final class InMemoryNetwork {
    */
   public int inFlight() {
     synchronized (lock) {
-      return messagesInFlight;
+      return events.messagesInFlight();
     }
   }
 
@@ -569,7 +537,7 @@ public final class InMemoryNetwork {
    */
   public Stats stats() {
     synchronized (lock) {
-      return total.snapshot();
+      return topology.carrier().stats();
     }
   }
 
@@ -582,10 +550,11 @@ public final class InMemoryNetwork {
    * @throws NullPointerException if an argument is null
    */
   public Stats stats(ReplicaId from, ReplicaId to) {
-    Route route = new Route(Objects.requireNonNull(from, "from"), Objects.requireNonNull(to, "to"));
+    MessageCarrier.Route route =
+        new MessageCarrier.Route(
+            Objects.requireNonNull(from, "from"), Objects.requireNonNull(to, "to"));
     synchronized (lock) {
-      Counters counters = routes.get(route);
-      return counters == null ? Stats.ZERO : counters.snapshot();
+      return topology.carrier().stats(route);
     }
   }
 
@@ -600,7 +569,7 @@ public final class InMemoryNetwork {
       return "InMemoryNetwork{seed="
           + seed
           + ", now="
-          + Duration.ofNanos(nowNanos)
+          + Duration.ofNanos(events.nowNanos())
           + ", delay=["
           + Duration.ofNanos(minDelayNanos)
           + ", "
@@ -612,206 +581,23 @@ public final class InMemoryNetwork {
           + ", reorder="
           + reorder
           + ", maxMessageBytes="
-          + maxMessageBytes
+          + topology.carrier().maxMessageBytes()
           + ", inFlight="
-          + messagesInFlight
+          + events.messagesInFlight()
           + ", "
-          + total.snapshot()
+          + topology.carrier().stats()
           + "}";
     }
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // The engine. Design: one priority queue of events ordered by (virtual time, sequence number),
-  // where the sequence number is a global counter taken when an event is created. Ties at one
-  // instant therefore run in creation order, which makes a peer's onPeerUp precede every message
-  // of the connection it announces (those are sent later), and makes FIFO links FIFO even at equal
-  // delivery times. When a link goes down its messages are removed from the queue at once, not
-  // when they fall due, so that inFlight() is exact and no message can outlive its connection,
-  // even if the link comes back up before the message's time. The queue is small in simulations,
-  // so the linear removal costs nothing that matters.
-  // ---------------------------------------------------------------------------------------------
-
-  private void enter(String method) {
-    if (running) {
-      throw new IllegalStateException(
-          method + "() may not be called from inside a listener callback or a scheduled action");
-    }
-    running = true;
+  /** The lock every method holds; the network's transports hold it too. */
+  Object lock() {
+    return lock;
   }
 
-  private void run(Event event) {
-    nowNanos = event.time;
-    event.run();
-  }
-
-  private Endpoint endpointOf(ReplicaId id) {
-    Endpoint endpoint = endpoints.get(id);
-    if (endpoint == null) {
-      throw new IllegalArgumentException("no transport on this network for replica " + id);
-    }
-    return endpoint;
-  }
-
-  private Counters countersOf(Route route) {
-    return routes.computeIfAbsent(route, r -> new Counters());
-  }
-
-  private boolean send(Endpoint source, ReplicaId peer, Envelope message) {
-    Objects.requireNonNull(peer, "peer");
-    Objects.requireNonNull(message, "message");
-    synchronized (lock) {
-      if (source.state == State.NEW) {
-        throw new IllegalStateException("transport not started: id=" + source.id);
-      }
-      Route route = new Route(source.id, peer);
-      Counters link = countersOf(route);
-      if (source.state != State.STARTED
-          || peer.equals(source.id)
-          || !connected.contains(Link.of(source.id, peer))) {
-        total.refused++;
-        link.refused++;
-        return false;
-      }
-      if (message.getSerializedSize() > maxMessageBytes) {
-        total.oversized++;
-        link.oversized++;
-        return false;
-      }
-      total.sent++;
-      link.sent++;
-      boolean lost = random.nextDouble() < loss;
-      boolean duplicated = random.nextDouble() < duplication;
-      if (lost) {
-        total.droppedLoss++;
-        link.droppedLoss++;
-        return true;
-      }
-      enqueue(route, message);
-      if (duplicated) {
-        total.duplicated++;
-        link.duplicated++;
-        enqueue(route, message);
-      }
-      return true;
-    }
-  }
-
-  private void enqueue(Route route, Envelope message) {
-    long time = Math.addExact(nowNanos, drawDelayNanos());
-    if (!reorder) {
-      Long last = lastDeliveryNanos.get(route);
-      if (last != null && last > time) {
-        time = last;
-      }
-      lastDeliveryNanos.put(route, time);
-    }
-    queue.add(new Delivery(time, nextSequence++, route, message));
-    messagesInFlight++;
-  }
-
-  /** Uniform in [min, max]; one draw when the range is a power of two, as SplittableRandom does. */
-  private long drawDelayNanos() {
-    long range = maxDelayNanos - minDelayNanos;
-    long r = random.nextLong() >>> 1;
-    if (range == Long.MAX_VALUE) {
-      return minDelayNanos + r;
-    }
-    long bound = range + 1;
-    long mask = bound - 1;
-    if ((bound & mask) == 0) {
-      return minDelayNanos + (r & mask);
-    }
-    for (long u = r; u - (r = u % bound) + mask < 0; u = random.nextLong() >>> 1) {
-      // rejected: u fell in the incomplete last block of the range, which would bias small values
-    }
-    return minDelayNanos + r;
-  }
-
-  private void kill(Endpoint endpoint, State state, String reason) {
-    endpoint.state = state;
-    endpoint.listener = null;
-    queue.removeIf(
-        e -> {
-          if (e instanceof PeerEvent && ((PeerEvent) e).target == endpoint) {
-            peerEventsPending--;
-            return true;
-          }
-          if (e instanceof Action && ((Action) e).owner == endpoint) {
-            ((Action) e).done = true;
-            return true;
-          }
-          return false;
-        });
-    reconcile(reason, Drop.CRASH);
-  }
-
-  /**
-   * Brings {@link #connected} in line with the endpoints' states and the partitions: drops the
-   * messages of links that went down, and queues the peer events of every change, in link order.
-   */
-  private void reconcile(String downReason, Drop cause) {
-    TreeSet<Link> wanted = new TreeSet<>();
-    List<Endpoint> started = new ArrayList<>();
-    for (Endpoint e : endpoints.values()) {
-      if (e.state == State.STARTED) {
-        started.add(e);
-      }
-    }
-    for (int i = 0; i < started.size(); i++) {
-      for (int j = i + 1; j < started.size(); j++) {
-        Link link = Link.of(started.get(i).id, started.get(j).id);
-        if (!cuts.contains(link)
-            && !suspended.contains(link)
-            && !isolated.contains(link.a)
-            && !isolated.contains(link.b)) {
-          wanted.add(link);
-        }
-      }
-    }
-    for (Link link : new ArrayList<>(connected)) {
-      if (!wanted.contains(link)) {
-        connected.remove(link);
-        dropInFlight(link, cause);
-        notifyPeer(link.a, link.b, false, downReason);
-        notifyPeer(link.b, link.a, false, downReason);
-      }
-    }
-    for (Link link : wanted) {
-      if (connected.add(link)) {
-        notifyPeer(link.a, link.b, true, null);
-        notifyPeer(link.b, link.a, true, null);
-      }
-    }
-  }
-
-  private void dropInFlight(Link link, Drop cause) {
-    lastDeliveryNanos.remove(new Route(link.a, link.b));
-    lastDeliveryNanos.remove(new Route(link.b, link.a));
-    queue.removeIf(
-        e -> {
-          if (!(e instanceof Delivery) || !((Delivery) e).route.isOn(link)) {
-            return false;
-          }
-          messagesInFlight--;
-          Counters counters = countersOf(((Delivery) e).route);
-          if (cause == Drop.PARTITION) {
-            total.droppedPartition++;
-            counters.droppedPartition++;
-          } else {
-            total.droppedCrash++;
-            counters.droppedCrash++;
-          }
-          return true;
-        });
-  }
-
-  private void notifyPeer(ReplicaId target, ReplicaId peer, boolean up, String reason) {
-    Endpoint endpoint = endpoints.get(target);
-    if (endpoint != null && endpoint.state == State.STARTED) {
-      queue.add(new PeerEvent(nowNanos, nextSequence++, endpoint, peer, up, reason));
-      peerEventsPending++;
-    }
+  /** Under {@link #lock()}. */
+  Topology topology() {
+    return topology;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -837,18 +623,22 @@ public final class InMemoryNetwork {
   /**
    * Counters of messages, for the whole network or for one link (from one replica to another).
    * Every accepted message and every duplicate ends up delivered, dropped or still in flight:
-   * {@code sent + duplicated == delivered + droppedLoss + droppedPartition + droppedCrash +
-   * inFlight()}. Refused and oversized messages are not {@code sent}.
+   * {@code sent + duplicated == delivered + dropped() + inFlight()}. Refused and oversized messages
+   * are not {@code sent}.
    *
    * <p>This record is immutable.
    *
-   * @param sent messages accepted by {@link Transport#send} (which returned {@code true})
+   * @param sent messages accepted by {@link Transport#send} (which returned {@code true}) or {@link
+   *     #sendBytes}
    * @param delivered copies delivered to a listener
    * @param duplicated extra copies made by random duplication
    * @param droppedLoss accepted messages lost at random
    * @param droppedPartition copies dropped in flight because a partition or an isolation cut their
-   *     link
+   *     link, or because one side disconnected the other
    * @param droppedCrash copies dropped in flight because their sender or receiver crashed or closed
+   * @param droppedRefused copies the receiver's transport refused on arrival, as the gRPC transport
+   *     refuses them: bytes that are not an {@link io.converge.replication.wire.v1.Envelope}, or
+   *     more than {@link Builder#maxMessageBytes} of them
    * @param oversized messages refused for being larger than {@link Builder#maxMessageBytes}
    * @param refused messages refused because the replicas were not connected
    */
@@ -859,19 +649,54 @@ public final class InMemoryNetwork {
       long droppedLoss,
       long droppedPartition,
       long droppedCrash,
+      long droppedRefused,
       long oversized,
       long refused) {
 
     /** All counters zero. */
-    public static final Stats ZERO = new Stats(0, 0, 0, 0, 0, 0, 0, 0);
+    public static final Stats ZERO = new Stats(0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+    /**
+     * Makes counters with no copy refused on arrival ({@code droppedRefused} zero), as they were
+     * before the network carried bytes.
+     *
+     * @param sent see {@link Stats}
+     * @param delivered see {@link Stats}
+     * @param duplicated see {@link Stats}
+     * @param droppedLoss see {@link Stats}
+     * @param droppedPartition see {@link Stats}
+     * @param droppedCrash see {@link Stats}
+     * @param oversized see {@link Stats}
+     * @param refused see {@link Stats}
+     */
+    public Stats(
+        long sent,
+        long delivered,
+        long duplicated,
+        long droppedLoss,
+        long droppedPartition,
+        long droppedCrash,
+        long oversized,
+        long refused) {
+      this(
+          sent,
+          delivered,
+          duplicated,
+          droppedLoss,
+          droppedPartition,
+          droppedCrash,
+          0,
+          oversized,
+          refused);
+    }
 
     /**
      * Returns the copies dropped for any reason.
      *
-     * @return {@code droppedLoss + droppedPartition + droppedCrash}
+     * @return {@code droppedLoss + droppedPartition + droppedCrash + droppedRefused}
      */
     public long dropped() {
-      return droppedLoss + droppedPartition + droppedCrash;
+      return droppedLoss + droppedPartition + droppedCrash + droppedRefused;
     }
 
     /**
@@ -1052,262 +877,6 @@ public final class InMemoryNetwork {
             name + " must be a probability in [0, 1]: " + name + "=" + p);
       }
       return p;
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Private types
-  // ---------------------------------------------------------------------------------------------
-
-  private enum State {
-    NEW,
-    STARTED,
-    CRASHED,
-    CLOSED
-  }
-
-  private enum Drop {
-    PARTITION,
-    CRASH
-  }
-
-  /** An unordered pair of distinct replicas, {@code a < b}. */
-  private record Link(ReplicaId a, ReplicaId b) implements Comparable<Link> {
-
-    static Link of(ReplicaId x, ReplicaId y) {
-      return x.compareTo(y) < 0 ? new Link(x, y) : new Link(y, x);
-    }
-
-    @Override
-    public int compareTo(Link o) {
-      int c = a.compareTo(o.a);
-      return c != 0 ? c : b.compareTo(o.b);
-    }
-  }
-
-  /** A direction of a link: from a sender to a receiver. */
-  private record Route(ReplicaId from, ReplicaId to) implements Comparable<Route> {
-
-    boolean isOn(Link link) {
-      return (from.equals(link.a) && to.equals(link.b))
-          || (from.equals(link.b) && to.equals(link.a));
-    }
-
-    @Override
-    public int compareTo(Route o) {
-      int c = from.compareTo(o.from);
-      return c != 0 ? c : to.compareTo(o.to);
-    }
-  }
-
-  private static final class Counters {
-    long sent;
-    long delivered;
-    long duplicated;
-    long droppedLoss;
-    long droppedPartition;
-    long droppedCrash;
-    long oversized;
-    long refused;
-
-    Stats snapshot() {
-      return new Stats(
-          sent,
-          delivered,
-          duplicated,
-          droppedLoss,
-          droppedPartition,
-          droppedCrash,
-          oversized,
-          refused);
-    }
-  }
-
-  private abstract static class Event {
-    final long time;
-    final long sequence;
-
-    Event(long time, long sequence) {
-      this.time = time;
-      this.sequence = sequence;
-    }
-
-    abstract void run();
-  }
-
-  private final class Delivery extends Event {
-    final Route route;
-    final Envelope message;
-
-    Delivery(long time, long sequence, Route route, Envelope message) {
-      super(time, sequence);
-      this.route = route;
-      this.message = message;
-    }
-
-    @Override
-    void run() {
-      messagesInFlight--;
-      // A message whose link went down was removed from the queue then, so the receiver is the
-      // live, started endpoint of route.to on a connected link.
-      Endpoint target = endpoints.get(route.to);
-      total.delivered++;
-      countersOf(route).delivered++;
-      target.listener.onMessage(route.from, message);
-    }
-  }
-
-  private final class PeerEvent extends Event {
-    final Endpoint target;
-    final ReplicaId peer;
-    final boolean up;
-    final String reason;
-
-    PeerEvent(
-        long time, long sequence, Endpoint target, ReplicaId peer, boolean up, String reason) {
-      super(time, sequence);
-      this.target = target;
-      this.peer = peer;
-      this.up = up;
-      this.reason = reason;
-    }
-
-    @Override
-    void run() {
-      peerEventsPending--;
-      if (up) {
-        target.listener.onPeerUp(peer);
-      } else {
-        target.listener.onPeerDown(peer, reason);
-      }
-    }
-  }
-
-  private final class Action extends Event implements ScheduledAction {
-    final Endpoint owner;
-    final Runnable action;
-    boolean done;
-
-    Action(long time, long sequence, Endpoint owner, Runnable action) {
-      super(time, sequence);
-      this.owner = owner;
-      this.action = action;
-    }
-
-    @Override
-    void run() {
-      done = true;
-      action.run();
-    }
-
-    @Override
-    public boolean cancel() {
-      synchronized (lock) {
-        if (done) {
-          return false;
-        }
-        done = true;
-        queue.remove(this);
-        return true;
-      }
-    }
-  }
-
-  /** The transport of one replica: a view of the network from that replica. */
-  private final class Endpoint implements Transport {
-    final ReplicaId id;
-    State state = State.NEW;
-    Transport.Listener listener;
-
-    Endpoint(ReplicaId id) {
-      this.id = id;
-    }
-
-    InMemoryNetwork network() {
-      return InMemoryNetwork.this;
-    }
-
-    boolean isAlive() {
-      return state == State.NEW || state == State.STARTED;
-    }
-
-    @Override
-    public void start(ReplicaId self, Listener listener) {
-      Objects.requireNonNull(self, "self");
-      Objects.requireNonNull(listener, "listener");
-      synchronized (lock) {
-        if (!self.equals(id)) {
-          throw new IllegalArgumentException(
-              "transport was made for replica " + id + ", not for self=" + self);
-        }
-        if (state != State.NEW) {
-          throw new IllegalStateException("transport cannot start: id=" + id + ", state=" + state);
-        }
-        this.listener = listener;
-        this.state = State.STARTED;
-        reconcile(null, Drop.CRASH);
-      }
-    }
-
-    @Override
-    public boolean send(ReplicaId peer, Envelope message) {
-      return InMemoryNetwork.this.send(this, peer, message);
-    }
-
-    @Override
-    public void disconnect(ReplicaId peer, Reject.Reason reason, String detail) {
-      Objects.requireNonNull(peer, "peer");
-      Objects.requireNonNull(reason, "reason");
-      Objects.requireNonNull(detail, "detail");
-      synchronized (lock) {
-        if (state == State.NEW) {
-          throw new IllegalStateException("transport not started: id=" + id);
-        }
-        Link link = Link.of(id, peer);
-        if (id.equals(peer) || !connected.contains(link) || !suspended.add(link)) {
-          return;
-        }
-        reconcile("disconnected by " + id + ": " + reason + ": " + detail, Drop.PARTITION);
-        queue.add(
-            new Action(
-                nowNanos + reconnectDelayNanos,
-                nextSequence++,
-                null,
-                () -> {
-                  suspended.remove(link);
-                  reconcile("reconnected", Drop.PARTITION);
-                }));
-      }
-    }
-
-    @Override
-    public int maxMessageBytes() {
-      return maxMessageBytes;
-    }
-
-    @Override
-    public Set<ReplicaId> peers() {
-      synchronized (lock) {
-        Set<ReplicaId> others = new TreeSet<>(endpoints.keySet());
-        others.remove(id);
-        return Collections.unmodifiableSet(others);
-      }
-    }
-
-    @Override
-    public void close() {
-      synchronized (lock) {
-        if (isAlive()) {
-          kill(this, State.CLOSED, "closed");
-        }
-      }
-    }
-
-    @Override
-    public String toString() {
-      synchronized (lock) {
-        return "InMemoryTransport{" + id + ", " + state + ", seed=" + seed + "}";
-      }
     }
   }
 }

@@ -1,0 +1,141 @@
+package io.converge.replication;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.converge.clocks.ReplicaId;
+import io.converge.crdt.ORSet;
+import io.converge.replication.codec.ElementCodec;
+import io.converge.replication.transport.InMemoryNetwork;
+import io.converge.replication.transport.Transport;
+import io.converge.replication.wire.v1.Envelope;
+import io.converge.replication.wire.v1.Reject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a {@code QUORUM} write promises across a restart of a durable replica. A {@code QUORUM}
+ * write that changes nothing promises that a quorum holds what the writer observed, so it waits for
+ * the writer's last write to the key (see {@code ReplicationEngine.write}).
+ */
+final class DurableQuorumTest {
+
+  private static final Key<ORSet<String>> TAGS = Key.orSet("tags", ElementCodec.strings());
+  private static final ReplicaId R1 = ReplicaId.of("r1");
+
+  @TempDir Path dir;
+
+  private DurableCluster cluster;
+
+  /** Three durable replicas without anti-entropy (it would repair what these tests look at). */
+  private Replica start(long seed) {
+    return start(seed, b -> b);
+  }
+
+  private Replica start(long seed, UnaryOperator<Replica.Builder> configure) {
+    cluster =
+        new DurableCluster(
+            InMemoryNetwork.builder()
+                .seed(seed)
+                .delay(Duration.ofMillis(1), Duration.ofMillis(5))
+                .build(),
+            dir,
+            b -> configure.apply(b.key(TAGS).antiEntropyInterval(Duration.ofHours(1))));
+    Replica r1 = cluster.start("r1", Duration.ZERO);
+    cluster.start("r2", Duration.ZERO);
+    cluster.start("r3", Duration.ZERO);
+    cluster.network.advance(Duration.ofSeconds(1));
+    cluster.network.isolate(R1);
+    return r1;
+  }
+
+  /** Whether a QUORUM write that changes nothing returns at once (else it times out). */
+  private static boolean noOpQuorumWriteReturns(Replica replica) {
+    try {
+      replica.write(TAGS, s -> s, Consistency.QUORUM, Duration.ZERO);
+      return true;
+    } catch (WriteTimeoutException e) {
+      return false;
+    }
+  }
+
+  @AfterEach
+  void tearDown() {
+    cluster.close();
+  }
+
+  @Test
+  void noOpQuorumWrite_whileTheLastWriteIsOnThisDiskAlone_timesOut() {
+    Replica r1 = start(3);
+    r1.write(TAGS, s -> s.add(R1, "a"), Consistency.LOCAL, Duration.ZERO);
+
+    assertFalse(
+        noOpQuorumWriteReturns(r1), "no peer holds the write, yet the QUORUM write returned");
+  }
+
+  @Test
+  void restartedReplica_handshakeDelivered_peerAppliesItsNewDeltas() {
+    Replica r1 = start(5);
+    cluster.network.heal();
+    ReplicaId r2 = ReplicaId.of("r2");
+    r1.write(TAGS, s -> s.add(R1, "a"), Consistency.LOCAL, Duration.ZERO);
+    cluster.network.advance(Duration.ofMillis(100));
+    cluster.network.isolate(ReplicaId.of("r3"));
+    cluster.crash(R1, SimulatedDisk.Crash.PROCESS);
+
+    Replica restarted = cluster.restart(R1);
+    cluster.network.advance(Duration.ofMillis(20));
+    restarted.write(TAGS, s -> s.add(R1, "c"), Consistency.LOCAL, Duration.ZERO);
+    cluster.network.advance(Duration.ofMillis(20));
+
+    assertEquals(Set.of("a", "c"), cluster.node(r2).replica.get(TAGS).elements());
+    assertTrue(noOpQuorumWriteReturns(restarted), "r2 holds it");
+  }
+
+  /** A transport that loses the first handshake it sends, as a lossy network may. */
+  private static Transport droppingFirstHandshake(Transport inner) {
+    return new Transport() {
+      private boolean dropped;
+
+      @Override
+      public void start(ReplicaId self, Listener listener) {
+        inner.start(self, listener);
+      }
+
+      @Override
+      public boolean send(ReplicaId peer, Envelope message) {
+        if (!dropped && message.getBodyCase() == Envelope.BodyCase.HANDSHAKE) {
+          dropped = true;
+          return true; // accepted, then lost
+        }
+        return inner.send(peer, message);
+      }
+
+      @Override
+      public void disconnect(ReplicaId peer, Reject.Reason reason, String detail) {
+        inner.disconnect(peer, reason, detail);
+      }
+
+      @Override
+      public Set<ReplicaId> peers() {
+        return inner.peers();
+      }
+
+      @Override
+      public int maxMessageBytes() {
+        return inner.maxMessageBytes();
+      }
+
+      @Override
+      public void close() {
+        inner.close();
+      }
+    };
+  }
+}
