@@ -139,9 +139,30 @@ import java.util.function.UnaryOperator;
  *       response was lost (no request for two intervals) is abandoned. Digests of changed keys are
  *       recomputed outside the lock before each round. A local delta too large for one message of
  *       the transport gets no sequence number and is not sent as a delta: anti-entropy ships its
- *       key's full state, in chunks, at the next round. Chunks of a full state are reassembled per
+ *       key's full state, in chunks, at the next round.
+ *   <li><b>Full states of any size.</b> Each full state sent is an {@link OutgoingTransfer} of one
+ *       version of a key to one peer, paced by that peer's {@link OutgoingTransfers}: chunks of at
+ *       most {@link #FULL_STATE_CHUNK_BYTES}, at most {@link #FULL_STATE_BUDGET_BYTES} of them in
+ *       flight (sent, not acknowledged) per peer whatever the number of keys, each transfer sent
+ *       whole before the next; the receiver answers each chunk with a {@code FullStateAck} of the
+ *       chunks it holds, which releases budget and sends more. So a large state never fills the
+ *       transport's buffer for the peer, and deltas keep flowing beside it. A chunk the transport
+ *       refuses is sent again (on the next ack or resend tick); a transfer with no acknowledgement
+ *       for two anti-entropy rounds sends again what is not acknowledged, and after three is given
+ *       up (the next round starts a new one if the key still differs); a connection that goes down
+ *       ends every transfer on both sides. The state is encoded outside the lock when it is not in
+ *       {@link EncodedStates}, which keeps the encoding of a version for its digest, its transfers
+ *       to every peer and the checkpoint. The receiver ({@link IncomingTransfers}) reassembles per
  *       peer, key and transfer number, so chunks of two transfers are never combined even when
- *       reordered; a transfer whose chunks are lost is superseded by the next round's.
+ *       reordered; it reserves a transfer's announced size ({@code total_bytes}) when it starts,
+ *       and refuses, with a {@code FullStateAck} that stops it and without closing the link: a
+ *       state over {@link #maxKeyBytes} for good (counted and reported in {@link
+ *       Stats#oversizedKeys()}; the sender does not send that version again until the key changes
+ *       or the link comes up again), and a transfer beyond {@link #MAX_ASSEMBLIES_PER_PEER} partial
+ *       states or {@code maxKeyBytes} of them from one peer for now (the sender tries again in a
+ *       later round). A state whose meaning is refused ({@code TYPE_MISMATCH}, {@code
+ *       CLOCK_OFFSET}, ...) is refused the same way. Partial states that receive no chunk for
+ *       {@link IncomingTransfers#EXPIRE_TICKS} rounds are dropped.
  *   <li><b>Clocks and bad input.</b> Every envelope carries the sender and {@code sent_at}, a
  *       timestamp of the sender's hybrid logical clock. The receiver checks that the sender is the
  *       peer of the connection and the protocol version, then updates its clock; a timestamp beyond
