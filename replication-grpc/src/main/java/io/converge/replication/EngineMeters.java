@@ -35,6 +35,7 @@ final class EngineMeters {
   static final String CLOCK_FENCED = "converge.clock.fenced";
   static final String LISTENER_ERRORS = "converge.listener.errors";
   static final String CLOCK_DISAGREEING = "converge.clock.disagreeing";
+  static final String FULLSTATE_OVERSIZED = "converge.fullstate.oversized";
 
   private final MeterRegistry registry;
   private final Tags base;
@@ -43,6 +44,7 @@ final class EngineMeters {
   private final EnumMap<WireException.Reason, Counter> rejectedSent =
       new EnumMap<>(WireException.Reason.class);
   private final List<Meter> meters = new ArrayList<>();
+  private final Counter fullStateOversized;
 
   EngineMeters(MeterRegistry registry, ReplicaId self) {
     this.registry = registry;
@@ -51,6 +53,17 @@ final class EngineMeters {
       rejectedReceived.put(reason, rejectCounter(reason, "received"));
       rejectedSent.put(reason, rejectCounter(reason, "sent"));
     }
+    this.fullStateOversized =
+        counter(
+            FULLSTATE_OVERSIZED,
+            "Full states of a key over this replica's limit (maxKeyBytes, or the key codec's),"
+                + " refused for that key alone",
+            base);
+  }
+
+  /** Counts a full state over a limit of this replica. */
+  void fullStateOversized() {
+    fullStateOversized.increment();
   }
 
   private Counter rejectCounter(WireException.Reason reason, String direction) {

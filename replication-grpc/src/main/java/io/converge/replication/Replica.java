@@ -85,6 +85,10 @@ import java.util.function.UnaryOperator;
  *       <td>full states sent by anti-entropy (one per key, however many chunks)</td></tr>
  *   <tr><td>{@code converge.fullstate.received}</td><td>counter</td><td>replica, peer</td>
  *       <td>full states received, reassembled and merged</td></tr>
+ *   <tr><td>{@code converge.fullstate.oversized}</td><td>counter</td><td>replica</td>
+ *       <td>full states of a key over this replica's {@linkplain Builder#maxKeyBytes limit},
+ *       refused for that key alone ({@link Stats#fullStatesOversized()}, keys in {@link
+ *       Stats#oversizedKeys()})</td></tr>
  *   <tr><td>{@code converge.digest.rounds}</td><td>counter</td><td>replica, peer</td>
  *       <td>digest requests sent</td></tr>
  *   <tr><td>{@code converge.rejected}</td><td>counter</td><td>replica, reason, direction</td>
@@ -543,6 +547,12 @@ public final class Replica implements AutoCloseable {
     /** The default {@link #writeTimeout}: 5 seconds. */
     public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(5);
 
+    /** The default {@link #maxKeyBytes}: 256 MiB. */
+    public static final long DEFAULT_MAX_KEY_BYTES = 256L * 1024 * 1024;
+
+    /** The largest {@link #maxKeyBytes}: the largest array a JVM allocates, about 2 GiB. */
+    public static final long MAX_KEY_BYTES_LIMIT = Integer.MAX_VALUE - 8;
+
     private ReplicaId replicaId;
     private Transport transport;
     private HybridLogicalClock clock;
@@ -563,6 +573,9 @@ public final class Replica implements AutoCloseable {
     private Consistency defaultConsistency = Consistency.LOCAL;
     private final Map<String, Consistency> consistencyByPrefix = new LinkedHashMap<>();
     private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
+    private long maxKeyBytes = DEFAULT_MAX_KEY_BYTES;
+    private long fullStateBudgetBytes = ReplicationEngine.FULL_STATE_BUDGET_BYTES;
+    private int fullStateChunkBytes = ReplicationEngine.FULL_STATE_CHUNK_BYTES;
     private final Map<String, Key<?>> keys = new LinkedHashMap<>();
     private final Map<String, Function<String, Key<?>>> families = new LinkedHashMap<>();
 
@@ -819,6 +832,45 @@ public final class Replica implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Sets the largest full state of one key, encoded, that this replica accepts from a peer.
+     * Default {@link #DEFAULT_MAX_KEY_BYTES} (256 MiB).
+     *
+     * <p>Anti-entropy sends a key's full state in chunks, each under the transport's message size,
+     * with at most 2 MiB of chunks in flight to each peer (more leave as the peer acknowledges
+     * them), so a key of any size up to this limit reaches a peer that lacks it without filling the
+     * link, while deltas of other keys keep flowing. The receiver reassembles a state in memory
+     * before it merges it, so this limit also bounds what one peer's transfers may hold here at
+     * once (at most 8 keys at a time, of at most this many bytes together; beyond that a transfer
+     * is refused for now, and anti-entropy tries it again later). A state over the limit (or over
+     * its key codec's {@link io.converge.replication.codec.WireLimits}) is refused for that key
+     * alone: counted ({@link Stats#fullStatesOversized()}, the {@code converge.fullstate.oversized}
+     * meter, {@link Stats#rejected()} {@code OVERSIZED}) and named in {@link
+     * Stats#oversizedKeys()}; the link stays up and every other key still converges. The sender
+     * counts the refusal ({@link Stats#rejectsReceived()}) and does not send that version of the
+     * key to that peer again until the key changes or the connection comes up again. Set the same
+     * limit on every replica: a key over one replica's limit never reaches it.
+     *
+     * @param bytes the limit, 1 to {@link #MAX_KEY_BYTES_LIMIT}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is out of range; the message names it
+     */
+    public Builder maxKeyBytes(long bytes) {
+      this.maxKeyBytes = ReplicationEngine.checkMaxKeyBytes(bytes);
+      return this;
+    }
+
+    /**
+     * Sets the full-state bytes in flight to each peer and the payload of one chunk; for tests in
+     * this package, where small values make a state of kilobytes travel in many paced chunks.
+     * Applied when the replica starts, which refuses values below 1.
+     */
+    Builder fullStateBudget(long budgetBytes, int chunkBytes) {
+      this.fullStateBudgetBytes = budgetBytes;
+      this.fullStateChunkBytes = chunkBytes;
+      return this;
+    }
+
     private static Duration positive(String name, Duration interval) {
       Objects.requireNonNull(interval, name);
       if (interval.isZero() || interval.isNegative()) {
@@ -1054,6 +1106,8 @@ public final class Replica implements AutoCloseable {
               store,
               clockSkewPolicy,
               listenerExecutor);
+      engine.maxKeyBytes(maxKeyBytes);
+      engine.fullStateBudget(fullStateBudgetBytes, fullStateChunkBytes);
       if (recovered != null) {
         engine.restore(recovered);
       }

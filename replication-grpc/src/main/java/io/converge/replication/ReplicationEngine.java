@@ -12,7 +12,6 @@ import io.converge.replication.antientropy.Reconciler;
 import io.converge.replication.antientropy.ReconciliationSession;
 import io.converge.replication.codec.Clocks;
 import io.converge.replication.codec.WireException;
-import io.converge.replication.codec.WireLimits;
 import io.converge.replication.store.DurableStore;
 import io.converge.replication.store.Recovered;
 import io.converge.replication.store.StoredRecord;
@@ -22,8 +21,10 @@ import io.converge.replication.wire.v1.DeltaBatch;
 import io.converge.replication.wire.v1.DigestRequest;
 import io.converge.replication.wire.v1.DigestResponse;
 import io.converge.replication.wire.v1.Envelope;
+import io.converge.replication.wire.v1.FullStateAck;
 import io.converge.replication.wire.v1.FullStateChunk;
 import io.converge.replication.wire.v1.Handshake;
+import io.converge.replication.wire.v1.KeyDigest;
 import io.converge.replication.wire.v1.KeyedDelta;
 import io.converge.replication.wire.v1.Reject;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -141,9 +142,30 @@ import java.util.function.UnaryOperator;
  *       response was lost (no request for two intervals) is abandoned. Digests of changed keys are
  *       recomputed outside the lock before each round. A local delta too large for one message of
  *       the transport gets no sequence number and is not sent as a delta: anti-entropy ships its
- *       key's full state, in chunks, at the next round. Chunks of a full state are reassembled per
+ *       key's full state, in chunks, at the next round.
+ *   <li><b>Full states of any size.</b> Each full state sent is an {@link OutgoingTransfer} of one
+ *       version of a key to one peer, paced by that peer's {@link OutgoingTransfers}: chunks of at
+ *       most {@link #FULL_STATE_CHUNK_BYTES}, at most {@link #FULL_STATE_BUDGET_BYTES} of them in
+ *       flight (sent, not acknowledged) per peer whatever the number of keys, each transfer sent
+ *       whole before the next; the receiver answers each chunk with a {@code FullStateAck} of the
+ *       chunks it holds, which releases budget and sends more. So a large state never fills the
+ *       transport's buffer for the peer, and deltas keep flowing beside it. A chunk the transport
+ *       refuses is sent again (on the next ack or resend tick); a transfer with no acknowledgement
+ *       for two anti-entropy rounds sends again what is not acknowledged, and after three is given
+ *       up (the next round starts a new one if the key still differs); a connection that goes down
+ *       ends every transfer on both sides. The state is encoded outside the lock when it is not in
+ *       {@link EncodedStates}, which keeps the encoding of a version for its digest, its transfers
+ *       to every peer and the checkpoint. The receiver ({@link IncomingTransfers}) reassembles per
  *       peer, key and transfer number, so chunks of two transfers are never combined even when
- *       reordered; a transfer whose chunks are lost is superseded by the next round's.
+ *       reordered; it reserves a transfer's announced size ({@code total_bytes}) when it starts,
+ *       and refuses, with a {@code FullStateAck} that stops it and without closing the link: a
+ *       state over {@link #maxKeyBytes} for good (counted and reported in {@link
+ *       Stats#oversizedKeys()}; the sender does not send that version again until the key changes
+ *       or the link comes up again), and a transfer beyond {@link #MAX_ASSEMBLIES_PER_PEER} partial
+ *       states or {@code maxKeyBytes} of them from one peer for now (the sender tries again in a
+ *       later round). A state whose meaning is refused ({@code TYPE_MISMATCH}, {@code
+ *       CLOCK_OFFSET}, ...) is refused the same way. Partial states that receive no chunk for
+ *       {@link IncomingTransfers#EXPIRE_TICKS} rounds are dropped.
  *   <li><b>Clocks and bad input.</b> Every envelope carries the sender and {@code sent_at}, a
  *       timestamp of the sender's hybrid logical clock. The receiver checks that the sender is the
  *       peer of the connection and the protocol version, then updates its clock; a timestamp beyond
@@ -163,21 +185,48 @@ final class ReplicationEngine implements Transport.Listener {
 
   static final int PROTOCOL_VERSION = 1;
 
+  private static final System.Logger LOG = System.getLogger(ReplicationEngine.class.getName());
+
   /**
    * How many batches that are not full may be in flight to a peer: {@link
    * PeerSession#MAX_PARTIAL_BATCHES_IN_FLIGHT}, or more in tests that need each write sent alone.
    */
   private int maxPartialBatchesInFlight = PeerSession.MAX_PARTIAL_BATCHES_IN_FLIGHT;
 
-  private static final int MAX_CHUNKS = 1 << 16;
-
   /**
    * Full-state transfers a peer may have in progress at once (chunks received, not all of them). An
-   * honest peer sends each key's chunks one after the other, so it has one; without a bound a peer
-   * could start a transfer for every declared key and make this replica hold a chunk table (up to
-   * {@value #MAX_CHUNKS} entries) and up to a message's worth of bytes for each.
+   * honest peer sends each key's chunks one after the other, so it has one (two while a lost one
+   * expires); without a bound a peer could start a transfer for every declared key and make this
+   * replica hold a chunk table for each. A transfer beyond it is refused for now, not the link.
    */
   static final int MAX_ASSEMBLIES_PER_PEER = 8;
+
+  /**
+   * Full-state bytes in flight to a peer (chunks sent and not acknowledged), at most: further
+   * chunks wait for its {@code FullStateAck}s. Small enough that chunks never fill the transport's
+   * buffer for the peer, so deltas keep flowing beside a large transfer; large enough to keep a
+   * long link busy (2 MiB per 100 ms round trip is 20 MB/s).
+   */
+  static final long FULL_STATE_BUDGET_BYTES = 2L * 1024 * 1024;
+
+  /**
+   * The largest payload of one full-state chunk (less if the transport's messages are smaller):
+   * several fit the budget, so the link is not idle while one is acknowledged, and a delta queued
+   * behind a chunk waits for at most this many bytes.
+   */
+  static final int FULL_STATE_CHUNK_BYTES = 256 * 1024;
+
+  /** The largest full state of one key this replica accepts (see Replica.Builder#maxKeyBytes). */
+  private long maxKeyBytes = Replica.Builder.DEFAULT_MAX_KEY_BYTES;
+
+  /** {@link #FULL_STATE_BUDGET_BYTES}, or another budget in tests. */
+  private long fullStateBudget = FULL_STATE_BUDGET_BYTES;
+
+  /** {@link #FULL_STATE_CHUNK_BYTES}, or another size in tests. */
+  private int fullStateChunkBytes = FULL_STATE_CHUNK_BYTES;
+
+  /** The most keys {@link Stats#oversizedKeys()} names. */
+  static final int MAX_OVERSIZED_KEYS_REPORTED = 100;
 
   /** Records appended to the store between two checkpoints, at most. */
   static final int CHECKPOINT_EVERY = 10_000;
@@ -267,6 +316,16 @@ final class ReplicationEngine implements Transport.Listener {
   private long antiEntropyTicks;
 
   private long oversizedDeltas;
+
+  /** Full states refused for being over {@link #maxKeyBytes} or their key's codec limits. */
+  private long fullStatesOversized;
+
+  /** The last keys whose full state was over a limit here, oldest first; see Stats. */
+  private final Set<String> oversizedKeys = new LinkedHashSet<>();
+
+  /** Encodings of recent versions, shared by digests, transfers and checkpoints; under the lock. */
+  private final EncodedStates encodings = new EncodedStates(EncodedStates.DEFAULT_MAX_BYTES);
+
   private final EnumMap<WireException.Reason, Long> rejected =
       new EnumMap<>(WireException.Reason.class);
   private final EnumMap<WireException.Reason, Long> rejectsReceived =
@@ -535,7 +594,7 @@ final class ReplicationEngine implements Transport.Listener {
     for (String name : uncheckpointed) {
       Slot<?> slot = slots.get(name);
       if (slot != null) {
-        states.add(new StoredRecord(name, slot.key.typeName(), slot.encodeState()));
+        states.add(new StoredRecord(name, slot.key.typeName(), encodedState(slot)));
       }
     }
     store.checkpoint(states, lastTicket, clock.current().packed());
@@ -654,7 +713,7 @@ final class ReplicationEngine implements Transport.Listener {
   private Peer peer(ReplicaId id) {
     Peer peer = peers.get(id);
     if (peer == null) {
-      peer = new Peer(id, meters.peer(id, this, engine -> engine.pendingOf(id)));
+      peer = new Peer(id, meters.peer(id, this, engine -> engine.pendingOf(id)), maxKeyBytes);
       peers.put(id, peer);
     }
     return peer;
@@ -679,7 +738,9 @@ final class ReplicationEngine implements Transport.Listener {
           oversizedDeltas,
           rejected,
           rejectsReceived,
-          subscribers.errors());
+          subscribers.errors(),
+          fullStatesOversized,
+          oversizedKeys);
     }
   }
 
@@ -844,6 +905,42 @@ final class ReplicationEngine implements Transport.Listener {
     this.maxPartialBatchesInFlight = batches;
   }
 
+  /**
+   * Sets the largest full state of one key this replica accepts from a peer, which also bounds what
+   * one peer's partial states may hold here together. Before {@link #start}.
+   */
+  void maxKeyBytes(long bytes) {
+    this.maxKeyBytes = checkMaxKeyBytes(bytes);
+  }
+
+  /** Returns {@code bytes} if it is a valid {@link #maxKeyBytes}; otherwise throws, naming it. */
+  static long checkMaxKeyBytes(long bytes) {
+    if (bytes < 1 || bytes > Replica.Builder.MAX_KEY_BYTES_LIMIT) {
+      throw new IllegalArgumentException(
+          "maxKeyBytes must be between 1 and "
+              + Replica.Builder.MAX_KEY_BYTES_LIMIT
+              + ": bytes="
+              + bytes);
+    }
+    return bytes;
+  }
+
+  /**
+   * Sets the full-state bytes in flight to each peer and the payload of one chunk (tests: small
+   * values make a state of a few kilobytes travel in many acknowledged chunks). Before {@link
+   * #start}.
+   *
+   * @throws IllegalArgumentException if either is below 1
+   */
+  void fullStateBudget(long budgetBytes, int chunkBytes) {
+    if (budgetBytes < 1 || chunkBytes < 1) {
+      throw new IllegalArgumentException(
+          "must be >= 1: budgetBytes=" + budgetBytes + ", chunkBytes=" + chunkBytes);
+    }
+    this.fullStateBudget = budgetBytes;
+    this.fullStateChunkBytes = chunkBytes;
+  }
+
   private void resendTick() {
     Effects fx = new Effects();
     synchronized (lock) {
@@ -856,6 +953,7 @@ final class ReplicationEngine implements Transport.Listener {
         }
         peer.resendTick(resendInterval.toNanos());
         sendMore(peer, fx);
+        pumpFullStates(peer, fx); // full-state chunks the transport refused go again
       }
     }
     fx.run();
@@ -874,10 +972,63 @@ final class ReplicationEngine implements Transport.Listener {
     for (String name : dirty) {
       Slot<?> slot = slots.get(name);
       if (slot != null) {
-        tree.put(name, slot.key.typeName(), sha.digest(slot.encodeState()));
+        byte[] bytes;
+        try {
+          bytes = encodedState(slot);
+        } catch (RuntimeException e) {
+          unencodable(slot, e);
+          continue;
+        }
+        tree.put(name, slot.key.typeName(), sha.digest(bytes));
       }
     }
     dirty.clear();
+  }
+
+  /**
+   * The encoding of a slot's current state, from {@link #encodings} or made now and kept there (for
+   * the digest, the transfers and the checkpoint of this version). Under the lock.
+   */
+  private byte[] encodedState(Slot<?> slot) {
+    String name = slot.key.name();
+    byte[] bytes = encodings.get(name, slot.state, antiEntropyTicks);
+    if (bytes == null) {
+      bytes = slot.encodeState();
+      encodings.put(name, slot.state, bytes, antiEntropyTicks);
+    }
+    return bytes;
+  }
+
+  /**
+   * A key whose state its own codec refuses to encode (over the codec's limits, say): it cannot be
+   * digested or sent. Reported, and left out of this refresh, rather than end anti-entropy for
+   * every key. Under the lock.
+   */
+  private void unencodable(Slot<?> slot, RuntimeException e) {
+    String name = slot.key.name();
+    if (e instanceof WireException w && w.reason() == WireException.Reason.OVERSIZED) {
+      noteOversized(name);
+    }
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "replica "
+            + self
+            + ": the state of key "
+            + name
+            + " does not encode, so anti-entropy cannot compare or send it: "
+            + e.getMessage(),
+        e);
+  }
+
+  /** Counts and reports a full state over a limit; under the lock. */
+  private void noteOversized(String name) {
+    fullStatesOversized++;
+    meters.fullStateOversized();
+    oversizedKeys.remove(name);
+    oversizedKeys.add(name);
+    if (oversizedKeys.size() > MAX_OVERSIZED_KEYS_REPORTED) {
+      oversizedKeys.remove(oversizedKeys.iterator().next());
+    }
   }
 
   /**
@@ -885,12 +1036,14 @@ final class ReplicationEngine implements Transport.Listener {
    * while it encodes and hashes them (states are immutable): a snapshot under the lock, the work
    * outside, and the results stored under the lock for the keys that did not change meanwhile (the
    * others stay dirty, for the next refresh). Keeps writers from stalling behind an anti-entropy
-   * round of many changed keys.
+   * round of many changed keys. Encodings already held are reused, and those made here are kept (up
+   * to the bound of {@link #encodings}) for the transfers and checkpoint of the same versions.
    */
   private void refreshDigestsOutsideLock() {
     List<String> names = new ArrayList<>();
     List<Slot<?>> snapshot = new ArrayList<>();
     List<Object> states = new ArrayList<>();
+    List<byte[]> held = new ArrayList<>();
     synchronized (lock) {
       for (String name : dirty) {
         Slot<?> slot = slots.get(name);
@@ -898,6 +1051,7 @@ final class ReplicationEngine implements Transport.Listener {
           names.add(name);
           snapshot.add(slot);
           states.add(slot.state);
+          held.add(encodings.get(name, slot.state, antiEntropyTicks));
         }
       }
       dirty.clear();
@@ -907,16 +1061,38 @@ final class ReplicationEngine implements Transport.Listener {
     }
     MessageDigest sha = sha256();
     byte[][] digests = new byte[names.size()][];
+    byte[][] keep = new byte[names.size()][];
+    RuntimeException[] failures = new RuntimeException[names.size()];
+    long kept = 0;
     for (int i = 0; i < digests.length; i++) {
-      digests[i] = sha.digest(snapshot.get(i).encode(states.get(i)));
+      byte[] bytes = held.get(i);
+      if (bytes == null) {
+        try {
+          bytes = snapshot.get(i).encode(states.get(i));
+        } catch (RuntimeException e) {
+          failures[i] = e;
+          continue;
+        }
+        if (kept == 0 || kept + bytes.length <= EncodedStates.DEFAULT_MAX_BYTES) {
+          // Not all: a round of many changed keys must not hold them all at once.
+          keep[i] = bytes;
+          kept += bytes.length;
+        }
+      }
+      digests[i] = sha.digest(bytes);
     }
     synchronized (lock) {
       for (int i = 0; i < digests.length; i++) {
         Slot<?> slot = snapshot.get(i);
-        if (slots.get(names.get(i)) == slot && slot.state == states.get(i)) {
-          tree.put(names.get(i), slot.key.typeName(), digests[i]);
-        } else {
+        if (slots.get(names.get(i)) != slot || slot.state != states.get(i)) {
           dirty.add(names.get(i));
+        } else if (failures[i] != null) {
+          unencodable(slot, failures[i]);
+        } else {
+          tree.put(names.get(i), slot.key.typeName(), digests[i]);
+          if (keep[i] != null) {
+            encodings.put(names.get(i), slot.state, keep[i], antiEntropyTicks);
+          }
         }
       }
     }
@@ -931,10 +1107,12 @@ final class ReplicationEngine implements Transport.Listener {
       }
       refreshDigests();
       antiEntropyTicks++;
+      encodings.expire(antiEntropyTicks);
       for (Peer peer : peers.values()) {
         if (!peer.connected) {
           continue;
         }
+        fullStateRound(peer, fx);
         if (peer.session != null && antiEntropyTicks - peer.sessionTick < 2) {
           // A session still running (it sent a request during the last interval): let it finish,
           // or a reconciliation longer than the interval would be restarted forever.
@@ -980,116 +1158,317 @@ final class ReplicationEngine implements Transport.Listener {
     Divergence divergence = session.divergence();
     TreeSet<String> push = new TreeSet<>(divergence.onlyLocal());
     push.addAll(divergence.differing());
+    boolean toEncode = false;
     for (String name : push) {
       Slot<?> slot = slots.get(name);
       if (slot != null) {
-        sendFullState(peer, slot, fx);
+        toEncode |= startTransfer(peer, slot);
       }
+    }
+    pumpFullStates(peer, fx);
+    if (toEncode) {
+      ReplicaId id = peer.id;
+      scheduler.schedule(Duration.ZERO, () -> encodeTransfers(id));
     }
   }
 
-  private void sendFullState(Peer peer, Slot<?> slot, Effects fx) {
-    byte[] bytes = slot.encodeState();
+  /**
+   * Starts sending a key's full state to a peer, unless one is under way or the peer refused this
+   * version for good; its bytes come from {@link #encodings}, or later from {@link
+   * #encodeTransfers} (outside the lock). Under the lock, just after {@link #refreshDigests}, so
+   * the digest tree holds the hash of the key's current state.
+   *
+   * @return whether the transfer waits for its bytes
+   */
+  private boolean startTransfer(Peer peer, Slot<?> slot) {
+    String name = slot.key.name();
+    KeyDigest digest = tree.get(name);
+    byte[] hash = digest == null ? null : digest.getHash().toByteArray();
+    if (peer.outgoing.refused(name, hash)) {
+      return false; // refused for good: not again until the key changes or the link comes up again
+    }
+    int chunkSize = chunkSize(slot);
+    if (chunkSize < 1) {
+      return false; // the transport cannot carry even an empty chunk of this key
+    }
+    OutgoingTransfer transfer =
+        new OutgoingTransfer(
+            name, slot.key.typeName(), lastTransfer + 1, slot.state, hash, chunkSize);
+    if (!peer.outgoing.offer(transfer, antiEntropyTicks)) {
+      return false; // one is under way: it finishes first, and the next round compares again
+    }
+    lastTransfer++;
+    fullStatesSent++;
+    peer.meters.fullStatesSent().increment();
+    byte[] bytes = encodings.get(name, slot.state, antiEntropyTicks);
+    if (bytes == null) {
+      return true;
+    }
+    try {
+      transfer.encoded(bytes);
+    } catch (WireException e) {
+      peer.outgoing.cancel(transfer);
+      unencodable(slot, e);
+    }
+    return false;
+  }
+
+  /** The largest payload of a full-state chunk of this key that fits one transport message. */
+  private int chunkSize(Slot<?> slot) {
     FullStateChunk header =
         FullStateChunk.newBuilder()
             .setKey(slot.key.name())
             .setType(slot.key.typeName())
             .setChunkIndex(Integer.MAX_VALUE)
             .setChunkCount(Integer.MAX_VALUE)
-            .setTransfer(++lastTransfer)
+            .setTransfer(Long.MAX_VALUE)
+            .setTotalBytes(Long.MAX_VALUE)
             .build();
     int overhead = envelope(header).getSerializedSize() + 16;
-    int chunkSize = transport.maxMessageBytes() - overhead;
-    if (chunkSize < 1) {
-      return; // the transport cannot carry even an empty chunk of this key
-    }
-    int count = Math.max(1, (bytes.length + chunkSize - 1) / chunkSize);
-    for (int i = 0; i < count; i++) {
-      int from = i * chunkSize;
-      int to = Math.min(bytes.length, from + chunkSize);
-      fx.send(
-          peer.id,
-          header.toBuilder()
-              .setChunkIndex(i)
-              .setChunkCount(count)
-              .setPayload(ByteString.copyFrom(bytes, from, to - from))
-              .build());
-    }
-    fullStatesSent++;
-    peer.meters.fullStatesSent().increment();
+    return Math.min(fullStateChunkBytes, transport.maxMessageBytes() - overhead);
   }
 
-  private void onFullState(Peer peer, FullStateChunk chunk, Effects fx) {
-    int count = chunk.getChunkCount();
-    int index = chunk.getChunkIndex();
-    if (count < 1 || count > MAX_CHUNKS || index < 0 || index >= count) {
-      throw new WireException(
-          WireException.Reason.MALFORMED,
-          "full state chunk " + index + " of " + count + " for key " + chunk.getKey());
-    }
-    Slot<?> slot = remoteSlot(chunk.getKey(), chunk.getType());
-    Assembly assembly = peer.assemblies.get(chunk.getKey());
-    if (assembly == null
-        || assembly.transfer != chunk.getTransfer()
-        || assembly.parts.length != count) {
-      // A new transfer replaces an unfinished one: chunks of two transfers are never combined.
-      if (assembly == null && peer.assemblies.size() >= MAX_ASSEMBLIES_PER_PEER) {
-        throw new WireException(
-            WireException.Reason.OVERSIZED,
-            "full state chunk for key "
-                + chunk.getKey()
-                + " would be the "
-                + (MAX_ASSEMBLIES_PER_PEER + 1)
-                + "th full-state transfer in progress from "
-                + peer.id
-                + "; at most "
-                + MAX_ASSEMBLIES_PER_PEER
-                + " at once");
-      }
-      assembly = new Assembly(chunk.getTransfer(), count);
-      peer.assemblies.put(chunk.getKey(), assembly);
-    }
-    if (assembly.parts[index] == null) {
-      assembly.bytes += chunk.getPayload().size();
-      if (assembly.bytes > WireLimits.DEFAULT_MAX_MESSAGE_BYTES) {
-        peer.assemblies.remove(chunk.getKey());
-        throw new WireException(
-            WireException.Reason.OVERSIZED,
-            "full state of key "
-                + chunk.getKey()
-                + " exceeds "
-                + WireLimits.DEFAULT_MAX_MESSAGE_BYTES);
-      }
-      assembly.parts[index] = chunk.getPayload();
-      assembly.received++;
-    }
-    if (assembly.received < count) {
+  /**
+   * Hands a peer the full-state chunks its budget allows ({@link OutgoingTransfers#poll}). Called
+   * when transfers start, on each {@code FullStateAck}, when bytes are ready, and by the timers
+   * (after a refused send or a go-back). Under the lock.
+   */
+  private void pumpFullStates(Peer peer, Effects fx) {
+    if (!peer.connected) {
       return;
     }
-    peer.assemblies.remove(chunk.getKey());
-    ByteString whole = ByteString.EMPTY;
-    for (ByteString part : assembly.parts) {
-      whole = whole.concat(part);
+    FullStateChunk chunk;
+    while ((chunk = peer.outgoing.poll(fullStateBudget, antiEntropyTicks)) != null) {
+      fx.send(peer.id, chunk);
     }
-    byte[] bytes = whole.toByteArray();
-    boolean changed =
-        slot.prepareMerge(
-                bytes,
-                decoded ->
-                    admission.check(
-                        decoded,
-                        null,
-                        () -> "full state of key " + slot.key.name() + " from " + peer.id))
-            .getAsBoolean();
+  }
+
+  /**
+   * Encodes the states of a peer's transfers that wait for their bytes, outside the lock (states
+   * are immutable), keeps each encoding for the other uses of its version, and sends what the
+   * budget allows. Runs on the scheduler, after the anti-entropy round that started them.
+   */
+  private void encodeTransfers(ReplicaId id) {
+    List<OutgoingTransfer> waiting;
+    List<Slot<?>> owners = new ArrayList<>();
+    synchronized (lock) {
+      Peer peer = peers.get(id);
+      if (closed || peer == null || !peer.connected) {
+        return;
+      }
+      waiting = peer.outgoing.waitingForBytes();
+      for (OutgoingTransfer t : waiting) {
+        owners.add(slots.get(t.key));
+      }
+    }
+    byte[][] encoded = new byte[waiting.size()][];
+    RuntimeException[] failures = new RuntimeException[waiting.size()];
+    for (int i = 0; i < encoded.length; i++) {
+      try {
+        encoded[i] = owners.get(i).encode(waiting.get(i).state);
+      } catch (RuntimeException e) {
+        failures[i] = e;
+      }
+    }
+    Effects fx = new Effects();
+    synchronized (lock) {
+      Peer peer = peers.get(id);
+      if (closed || peer == null) {
+        return;
+      }
+      for (int i = 0; i < encoded.length; i++) {
+        OutgoingTransfer t = waiting.get(i);
+        Slot<?> slot = owners.get(i);
+        if (peer.outgoing.get(t.key) != t || t.encoded()) {
+          continue; // ended meanwhile (the peer went down, refused it, ...)
+        }
+        try {
+          if (failures[i] != null) {
+            throw failures[i];
+          }
+          t.encoded(encoded[i]);
+          if (slot.state == t.state) {
+            encodings.put(t.key, t.state, encoded[i], antiEntropyTicks);
+          }
+        } catch (RuntimeException e) {
+          peer.outgoing.cancel(t);
+          unencodable(slot, e);
+        }
+      }
+      pumpFullStates(peer, fx);
+    }
+    fx.run();
+  }
+
+  /**
+   * An anti-entropy round's care of a peer's transfers: those whose acknowledgements stopped go
+   * back or are given up ({@link OutgoingTransfers#tick}), partial states it stopped sending are
+   * dropped ({@link IncomingTransfers#expire}). Under the lock.
+   */
+  private void fullStateRound(Peer peer, Effects fx) {
+    for (OutgoingTransfer t : peer.outgoing.tick(antiEntropyTicks)) {
+      LOG.log(
+          System.Logger.Level.DEBUG,
+          () -> "replica " + self + ": gave up the full state of " + t.key + " to " + peer.id);
+    }
+    peer.incoming.expire(antiEntropyTicks);
+    pumpFullStates(peer, fx);
+  }
+
+  /** A peer's acknowledgement (or refusal) of a full-state transfer of this replica. */
+  private void onFullStateAck(Peer peer, FullStateAck ack, Effects fx) {
+    long transfer = ack.getTransfer();
+    if (transfer == 0 || Long.compareUnsigned(transfer, lastTransfer) > 0) {
+      throw new WireException(
+          WireException.Reason.MALFORMED,
+          "full state ack of key "
+              + ack.getKey()
+              + " names transfer "
+              + Long.toUnsignedString(transfer)
+              + ", which this replica never started (the last is "
+              + lastTransfer
+              + ")");
+    }
+    if (ack.getRefused() != Reject.Reason.REASON_UNSPECIFIED) {
+      WireException.Reason reason = WireException.Reason.fromWire(ack.getRefused());
+      if (!refusesOneFullState(reason)) {
+        throw new WireException(
+            WireException.Reason.MALFORMED,
+            "full state ack of key "
+                + ack.getKey()
+                + " refuses it with "
+                + ack.getRefused()
+                + ", which does not refuse a full state");
+      }
+      OutgoingTransfer ended = peer.outgoing.refuse(ack.getKey(), transfer, !ack.getRetryLater());
+      if (ended != null) {
+        rejectsReceived.merge(reason, 1L, Long::sum);
+        meters.rejectedSent(reason);
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "replica "
+                + self
+                + ": "
+                + peer.id
+                + " refused the full state of key "
+                + ended.key
+                + " ("
+                + ended.totalBytes()
+                + " bytes; "
+                + (ack.getRetryLater() ? "tried again later" : "not sent again until it changes")
+                + "): "
+                + reason
+                + ": "
+                + ack.getDetail());
+      }
+    } else {
+      peer.outgoing.acknowledge(
+          ack.getKey(),
+          transfer,
+          Integer.toUnsignedLong(ack.getReceivedChunks()),
+          antiEntropyTicks);
+    }
+    pumpFullStates(peer, fx);
+  }
+
+  /**
+   * Takes one chunk of a peer's full state: kept and acknowledged, or (the last) reassembled,
+   * decoded, checked and merged. A state this replica refuses for that key alone (over {@link
+   * #maxKeyBytes} or its codec's limits, a key not declared so, a value whose meaning is refused)
+   * or a transfer beyond the peer's bounds is refused with a {@code FullStateAck} that stops it:
+   * counted, never merged, and the link goes on. A chunk that contradicts itself or its transfer is
+   * MALFORMED and ends the link.
+   */
+  private void onFullState(Peer peer, FullStateChunk chunk, Effects fx) {
+    IncomingTransfers.validate(chunk);
+    if (peer.incoming.dropped(chunk)) {
+      return; // of a transfer refused before: the refusal stops it
+    }
+    Slot<?> slot;
+    try {
+      slot = remoteSlot(chunk.getKey(), chunk.getType());
+    } catch (WireException e) {
+      peer.incoming.refuse(chunk.getKey(), chunk.getTransfer());
+      refuseTransfer(peer, chunk, e, false, fx);
+      return;
+    }
+    IncomingTransfers.Outcome outcome = peer.incoming.accept(chunk, maxKeyBytes, antiEntropyTicks);
+    if (outcome instanceof IncomingTransfers.Refused refused) {
+      if (!refused.retryLater()) {
+        noteOversized(slot.key.name());
+      }
+      refuseTransfer(peer, chunk, refused.reason(), refused.retryLater(), fx);
+      return;
+    }
+    if (outcome instanceof IncomingTransfers.Partial partial) {
+      acknowledgeChunks(peer, chunk, partial.received(), fx);
+      return;
+    }
+    if (!(outcome instanceof IncomingTransfers.Complete complete)) {
+      return; // dropped
+    }
+    byte[] bytes = complete.bytes();
+    boolean changed;
+    try {
+      changed =
+          slot.prepareMerge(
+                  bytes,
+                  decoded ->
+                      admission.check(
+                          decoded,
+                          null,
+                          () -> "full state of key " + slot.key.name() + " from " + peer.id))
+              .getAsBoolean();
+    } catch (WireException e) {
+      if (e.reason() == WireException.Reason.MALFORMED || !refusesOneFullState(e.reason())) {
+        throw e;
+      }
+      if (e.reason() == WireException.Reason.OVERSIZED) {
+        noteOversized(slot.key.name()); // over the key codec's own limits
+      }
+      refuseTransfer(peer, chunk, e, e.reason() == WireException.Reason.CLOCK_OFFSET, fx);
+      return;
+    }
     if (changed) {
       fx.persist(() -> new StoredRecord(slot.key.name(), slot.key.typeName(), bytes));
     }
     fullStatesReceived++;
     peer.meters.fullStatesReceived().increment();
+    oversizedKeys.remove(slot.key.name());
     dirty.add(slot.key.name());
+    acknowledgeChunks(peer, chunk, complete.count(), fx);
     if (changed) {
       notifyLater(fx, slot);
     }
+  }
+
+  private void acknowledgeChunks(Peer peer, FullStateChunk chunk, int received, Effects fx) {
+    fx.send(
+        peer.id,
+        FullStateAck.newBuilder()
+            .setKey(chunk.getKey())
+            .setTransfer(chunk.getTransfer())
+            .setReceivedChunks(received)
+            .build());
+  }
+
+  /**
+   * Refuses a peer's full-state transfer alone: counted as refused (like a {@code Reject}, which is
+   * not sent), and answered with a {@code FullStateAck} that stops it.
+   */
+  private void refuseTransfer(
+      Peer peer, FullStateChunk chunk, WireException e, boolean retryLater, Effects fx) {
+    rejected.merge(e.reason(), 1L, Long::sum);
+    meters.rejectedReceived(e.reason());
+    fx.send(
+        peer.id,
+        FullStateAck.newBuilder()
+            .setKey(chunk.getKey())
+            .setTransfer(chunk.getTransfer())
+            .setRefused(e.reason().toWire())
+            .setDetail(e.detail())
+            .setRetryLater(retryLater)
+            .build());
   }
 
   /** Finds (or makes) the slot for a key received from a peer; TYPE_MISMATCH if not declared so. */
@@ -1146,7 +1525,9 @@ final class ReplicationEngine implements Transport.Listener {
         peer.handshake = null;
         peer.sent = peer.acked;
         peer.session = null;
-        peer.assemblies.clear();
+        peer.incoming.clear();
+        peer.outgoing.clear();
+        peer.outgoing.forgetRefusals(); // the next connection may find other limits
         fence.forget(id);
         waiters.peerDown(after); // a drain no longer waits for it
       }
@@ -1244,6 +1625,16 @@ final class ReplicationEngine implements Transport.Listener {
     };
   }
 
+  /**
+   * Whether a full state refused for {@code reason} is refused alone, with a {@code FullStateAck}
+   * that stops its transfer while the link goes on: over a size limit, a key not declared so, or a
+   * value whose meaning is refused (as for one delta). A state that does not decode ends the
+   * connection instead.
+   */
+  static boolean refusesOneFullState(WireException.Reason reason) {
+    return reason == WireException.Reason.OVERSIZED || refusesOneDelta(reason);
+  }
+
   @Override
   public void onConnectionRefused(Reject.Reason reason, String detail) {
     synchronized (lock) {
@@ -1308,6 +1699,7 @@ final class ReplicationEngine implements Transport.Listener {
         onDigestResponse(peer, message.getDigestResponse(), fx);
       }
       case FULL_STATE -> onFullState(peer, message.getFullState(), fx);
+      case FULL_STATE_ACK -> onFullStateAck(peer, message.getFullStateAck(), fx);
       case REJECT -> {
         WireException.Reason reason =
             WireException.Reason.fromWire(message.getReject().getReason());
@@ -1379,7 +1771,7 @@ final class ReplicationEngine implements Transport.Listener {
       peer.acked = 0;
       waiters.reset(peer.id);
       peer.sent = 0;
-      peer.assemblies.clear();
+      peer.incoming.clear();
       sendMore(peer, fx);
     }
     peer.incarnation = incarnation;
@@ -1504,6 +1896,8 @@ final class ReplicationEngine implements Transport.Listener {
       envelope.setDigestResponse(b);
     } else if (body instanceof FullStateChunk b) {
       envelope.setFullState(b);
+    } else if (body instanceof FullStateAck b) {
+      envelope.setFullStateAck(b);
     } else if (body instanceof Reject b) {
       envelope.setReject(b);
     } else {
@@ -1562,7 +1956,8 @@ final class ReplicationEngine implements Transport.Listener {
           WireException e = next.disconnect();
           transport.disconnect(next.peer(), e.reason().toWire(), e.detail());
         } else if (!transport.send(next.peer(), next.envelope())
-            && next.envelope().getDeltas().getDeltasCount() > 0) {
+            && (next.envelope().getDeltas().getDeltasCount() > 0
+                || next.envelope().hasFullState())) {
           if (refused == null) {
             refused = new ArrayList<>();
           }
@@ -1582,7 +1977,11 @@ final class ReplicationEngine implements Transport.Listener {
       synchronized (lock) {
         for (Outgoing o : refused) {
           Peer peer = peers.get(o.peer());
-          if (peer != null) {
+          if (peer != null && o.envelope().hasFullState()) {
+            // The chunk goes again, when the budget next allows (an ack, the resend timer).
+            FullStateChunk c = o.envelope().getFullState();
+            peer.outgoing.rewind(c.getKey(), c.getTransfer(), c.getChunkIndex());
+          } else if (peer != null) {
             peer.sendRefused(o.envelope().getDeltas().getFirstSequence());
           }
         }
@@ -1760,19 +2159,6 @@ final class ReplicationEngine implements Transport.Listener {
     }
   }
 
-  /** The chunks of one full state received so far. */
-  private static final class Assembly {
-    final long transfer;
-    final ByteString[] parts;
-    int received;
-    long bytes;
-
-    Assembly(long transfer, int count) {
-      this.transfer = transfer;
-      this.parts = new ByteString[count];
-    }
-  }
-
   /**
    * What this replica knows of one peer: its delta link ({@link PeerSession}), its connection and
    * handshake, and the anti-entropy exchanges with it.
@@ -1793,11 +2179,17 @@ final class ReplicationEngine implements Transport.Listener {
     long sessionTick;
 
     long awaitedRound;
-    final Map<String, Assembly> assemblies = new HashMap<>();
 
-    Peer(ReplicaId id, EngineMeters.PeerMeters meters) {
+    /** The peer's full states being reassembled here. */
+    final IncomingTransfers incoming;
+
+    /** This replica's full states on their way to the peer. */
+    final OutgoingTransfers outgoing = new OutgoingTransfers();
+
+    Peer(ReplicaId id, EngineMeters.PeerMeters meters, long maxKeyBytes) {
       super(id);
       this.meters = meters;
+      this.incoming = new IncomingTransfers(MAX_ASSEMBLIES_PER_PEER, maxKeyBytes);
     }
   }
 }

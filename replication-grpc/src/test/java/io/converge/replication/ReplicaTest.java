@@ -428,7 +428,7 @@ final class ReplicaTest {
     assertEquals(0, r1.stats().fullStatesReceived());
     rogue.send(r1.self(), chunkEnvelope(2, 0, b, 0, b.length / 2));
     cluster.advance(SECOND);
-    assertEquals(7, r1.get(VISITS).value());
+    assertEquals(7, r1.get(VISITS).value(), r1.stats()::toString);
     assertEquals(1, r1.stats().fullStatesReceived());
   }
 
@@ -442,6 +442,7 @@ final class ReplicaTest {
                 .setTransfer(transfer)
                 .setChunkIndex(index)
                 .setChunkCount(2)
+                .setTotalBytes(state.length)
                 .setPayload(ByteString.copyFrom(state, from, to - from)))
         .build();
   }

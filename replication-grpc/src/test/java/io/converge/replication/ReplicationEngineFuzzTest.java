@@ -38,6 +38,7 @@ import io.converge.replication.wire.v1.DeltaBatch;
 import io.converge.replication.wire.v1.DigestRequest;
 import io.converge.replication.wire.v1.DigestResponse;
 import io.converge.replication.wire.v1.Envelope;
+import io.converge.replication.wire.v1.FullStateAck;
 import io.converge.replication.wire.v1.FullStateChunk;
 import io.converge.replication.wire.v1.Handshake;
 import io.converge.replication.wire.v1.KeyedDelta;
@@ -450,7 +451,23 @@ final class ReplicationEngineFuzzTest {
           c.setChunkIndex(0).setChunkCount(1);
         }
         c.setTransfer(in.choice(4) == 0 ? in.nextLong() : 1);
-        e.setFullState(c);
+        // Choices added after the others (an input that ends here keeps its meaning): mostly the
+        // honest total, and sometimes, instead of the chunk, an acknowledgement or refusal of a
+        // transfer of this replica's.
+        c.setTotalBytes(in.choice(4) == 3 ? in.nextLong() : c.getPayload().size());
+        if (in.choice(4) == 3) {
+          FullStateAck.Builder a =
+              FullStateAck.newBuilder()
+                  .setKey(c.getKey())
+                  .setTransfer(c.getTransfer())
+                  .setReceivedChunks(in.choice(4) == 0 ? in.nextInt() : in.choice(3));
+          if (in.flag()) {
+            a.setRefusedValue(in.choice(30)).setDetail(in.string()).setRetryLater(in.flag());
+          }
+          e.setFullStateAck(a);
+        } else {
+          e.setFullState(c);
+        }
       }
       case REJECT -> {
         Reject.Builder r = Reject.newBuilder().setReasonValue(in.choice(8)).setDetail(in.string());
@@ -540,6 +557,13 @@ final class ReplicationEngineFuzzTest {
       w.choice(k).choice(2).choice(1).choice(d.samples().size() - 1).choice(0);
       w.choice(1).choice(1);
       seeds.put("full-state-" + d.key().name(), w.toByteArray());
+      if (k == 0) {
+        // The same chunk's key and transfer in an acknowledgement of one chunk, then a refusal.
+        seeds.put("full-state-ack", fullStateAck(k).flag(false).toByteArray());
+        seeds.put(
+            "full-state-refused",
+            fullStateAck(k).flag(true).choice(2).string("too big").flag(false).toByteArray());
+      }
     }
     seeds.put(
         "handshake",
@@ -588,6 +612,26 @@ final class ReplicationEngineFuzzTest {
             .raw(validEnvelope().setAck(Ack.newBuilder().setUpToSequence(2)).build().toByteArray())
             .toByteArray());
     Corpus.write(getClass(), "onMessage", seeds);
+  }
+
+  /**
+   * A full-state body of key {@code k} (its type, its first sample as is, chunk 0 of 1, transfer 1,
+   * the honest total) turned into an acknowledgement of one chunk; a refusal follows or not.
+   */
+  private static FuzzInputWriter fullStateAck(int k) {
+    return header()
+        .choice(FULL_STATE)
+        .choice(k)
+        .choice(2)
+        .choice(1)
+        .choice(0)
+        .choice(0)
+        .choice(1)
+        .choice(1)
+        .choice(0)
+        .choice(3)
+        .choice(1)
+        .choice(1);
   }
 
   private static FuzzInputWriter header() {

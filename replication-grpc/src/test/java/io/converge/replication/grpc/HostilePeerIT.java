@@ -99,6 +99,10 @@ final class HostilePeerIT {
               rejects.add(
                   message.getReject().getReason() + " " + message.getReject().getSequence());
             }
+            if (message.hasFullStateAck()
+                && message.getFullStateAck().getRefused() != Reject.Reason.REASON_UNSPECIFIED) {
+              rejects.add(message.getFullStateAck().getRefused() + " full state");
+            }
           }
 
           @Override
@@ -139,6 +143,7 @@ final class HostilePeerIT {
     // 2. A register stamped in the year 2200, as an anti-entropy full state.
     HlcTimestamp year2200 =
         HlcTimestamp.of(Instant.parse("2200-01-01T00:00:00Z").toEpochMilli(), 0);
+    byte[] pinned = ADDRESS.codec().encode(LWWRegister.of("pinned", year2200, R1));
     rogue.send(
         R2,
         envelope()
@@ -148,9 +153,8 @@ final class HostilePeerIT {
                     .setType(ADDRESS.typeName())
                     .setChunkCount(1)
                     .setTransfer(1)
-                    .setPayload(
-                        ByteString.copyFrom(
-                            ADDRESS.codec().encode(LWWRegister.of("pinned", year2200, R1)))))
+                    .setTotalBytes(pinned.length)
+                    .setPayload(ByteString.copyFrom(pinned)))
             .build());
     // 3. A delta that forges r3's increments.
     sendDelta(
@@ -181,6 +185,7 @@ final class HostilePeerIT {
     Await.until(WAIT, () -> "three rejects back, got " + rejects, () -> rejects.size() == 3);
     assertTrue(rejects.contains("COUNTER_RANGE 1"), rejects::toString);
     assertTrue(rejects.contains("FORGED_EVENT 2"), rejects::toString);
+    assertTrue(rejects.contains("CLOCK_OFFSET full state"), rejects::toString);
     assertTrue(r2.peers().get(R1).connected(), r2.peers()::toString);
 
     // Every value is still writable: before the fix the Long.MAX_VALUE dot (had it been r2's)

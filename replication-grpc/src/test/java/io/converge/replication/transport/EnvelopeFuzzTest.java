@@ -19,6 +19,7 @@ import io.converge.replication.wire.v1.Ack;
 import io.converge.replication.wire.v1.DeltaBatch;
 import io.converge.replication.wire.v1.DigestRequest;
 import io.converge.replication.wire.v1.Envelope;
+import io.converge.replication.wire.v1.FullStateAck;
 import io.converge.replication.wire.v1.FullStateChunk;
 import io.converge.replication.wire.v1.Handshake;
 import io.converge.replication.wire.v1.KeyedDelta;
@@ -113,6 +114,7 @@ final class EnvelopeFuzzTest {
     envelopes.put(
         "digest-response",
         envelope().setDigestResponse(Reconciler.defaults().respond(b, request)).build());
+    byte[] merged = CrdtCodec.gCounter().encode(Samples.gCounters().get("merged"));
     envelopes.put(
         "full-state",
         envelope()
@@ -123,9 +125,14 @@ final class EnvelopeFuzzTest {
                     .setChunkIndex(0)
                     .setChunkCount(1)
                     .setTransfer(1)
-                    .setPayload(
-                        ByteString.copyFrom(
-                            CrdtCodec.gCounter().encode(Samples.gCounters().get("merged")))))
+                    .setTotalBytes(merged.length)
+                    .setPayload(ByteString.copyFrom(merged)))
+            .build());
+    envelopes.put(
+        "full-state-ack",
+        envelope()
+            .setFullStateAck(
+                FullStateAck.newBuilder().setKey("visits").setTransfer(1).setReceivedChunks(1))
             .build());
     envelopes.put(
         "reject",

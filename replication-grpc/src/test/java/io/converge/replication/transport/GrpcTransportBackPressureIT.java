@@ -159,6 +159,7 @@ final class GrpcTransportBackPressureIT {
     ReplicationGrpc.newStub(channel)
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
         .exchange(flooder.clientSide());
+    flooder.start();
 
     assertBackPressured(flooder, () -> t2.link(r0), r2, l2, r0);
   }
@@ -366,6 +367,7 @@ final class GrpcTransportBackPressureIT {
     StreamObserver<Envelope> serverSide(ServerCallStreamObserver<Envelope> responses) {
       responses.onNext(Envelope.newBuilder().setSender(self.name()).build());
       attach(responses);
+      start();
       return new Ignoring();
     }
 
@@ -398,6 +400,13 @@ final class GrpcTransportBackPressureIT {
               readiness.notifyAll();
             }
           });
+    }
+
+    /**
+     * Starts flooding from its own thread; once the call has started (a client's stream must not be
+     * written or asked for readiness from {@code beforeStart}: the flood then died at once).
+     */
+    void start() {
       Thread t = new Thread(this, "flooder-" + self);
       t.setDaemon(true);
       t.start();
