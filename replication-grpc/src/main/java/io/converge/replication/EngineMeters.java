@@ -34,6 +34,8 @@ final class EngineMeters {
   static final String DELTAS_PENDING = "converge.deltas.pending";
   static final String CLOCK_FENCED = "converge.clock.fenced";
   static final String LISTENER_ERRORS = "converge.listener.errors";
+  static final String STORE_COMMITS = "converge.store.commits";
+  static final String STORE_FAILED = "converge.store.failed";
   static final String CLOCK_DISAGREEING = "converge.clock.disagreeing";
   static final String FULLSTATE_OVERSIZED = "converge.fullstate.oversized";
 
@@ -100,6 +102,26 @@ final class EngineMeters {
         FunctionCounter.builder(LISTENER_ERRORS, owner, errors)
             .description("Subscriber calls that threw (caught and logged; the change is applied)")
             .tags(base)
+            .register(registry));
+  }
+
+  /**
+   * Registers the store's meters: group commits done (each one append and one fsync for every
+   * change queued meanwhile) and whether the store failed (1: changes are applied in memory only).
+   */
+  <T> void storeMeters(T owner, ToDoubleFunction<T> commits, ToDoubleFunction<T> failed) {
+    remember(
+        FunctionCounter.builder(STORE_COMMITS, owner, commits)
+            .description("Group commits of the store: one append and one fsync each")
+            .tags(base)
+            .register(registry));
+    remember(
+        Gauge.builder(STORE_FAILED, owner, failed)
+            .description(
+                "1 once the store failed (a failed fsync is final): changes are applied in memory"
+                    + " only and none is acknowledged or sent, else 0")
+            .tags(base)
+            .strongReference(true)
             .register(registry));
   }
 

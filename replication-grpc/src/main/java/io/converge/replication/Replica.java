@@ -100,6 +100,12 @@ import java.util.function.UnaryOperator;
  *       <td>this replica's deltas the peer has not acknowledged and the log still holds</td></tr>
  *   <tr><td>{@code converge.listener.errors}</td><td>counter</td><td>replica</td>
  *       <td>subscriber calls that threw (caught and logged; the change is applied)</td></tr>
+ *   <tr><td>{@code converge.store.commits}</td><td>counter</td><td>replica</td>
+ *       <td>group commits of a durable replica's store: one append and one fsync for every change
+ *       queued meanwhile</td></tr>
+ *   <tr><td>{@code converge.store.failed}</td><td>gauge</td><td>replica</td>
+ *       <td>1 once a durable replica's store failed (a failed fsync is final; changes are then
+ *       applied in memory only, and none is acknowledged or sent), else 0</td></tr>
  *   <tr><td>{@code converge.clock.fenced}</td><td>gauge</td><td>replica</td>
  *       <td>1 while the replica's clock disagrees with a majority of its peers ({@link
  *       #clockHealth()}), else 0</td></tr>
@@ -266,22 +272,28 @@ public final class Replica implements AutoCloseable {
    * consistency} is met, without parking the calling thread while the peers acknowledge.
    *
    * <p>The write itself happens before this method returns, on the calling thread: the function
-   * runs, the new value is applied (and, with a {@linkplain Builder#dataDirectory data directory},
-   * committed to disk) and its delta is on its way to the peers; a failure of that part (a bad
-   * argument, a closed or fenced replica, an oversized delta) is thrown here, and nothing was
-   * written. The future then completes: at once for {@link Consistency#LOCAL} (and when no peer
-   * needs to acknowledge); for {@link Consistency#QUORUM} and {@link Consistency#ALL} once enough
-   * of the transport's configured peers acknowledged the write, or exceptionally with a {@link
-   * WriteTimeoutException} after {@code timeout} (or when the replica closes). <b>Either way the
-   * write is applied</b>: a timeout rolls nothing back, the write keeps replicating, and the
-   * exception's {@link WriteTimeoutException#token() token} reads it back. Cancelling the future
-   * does not undo the write either.
+   * runs, the new value is applied, and (with a {@linkplain Builder#dataDirectory data directory})
+   * the change is queued for the store's own thread, which commits the changes of every writer
+   * together (one fsync for all of them); a failure of that part (a bad argument, a closed or
+   * fenced replica, an oversized delta) is thrown here, and nothing was written. Its delta leaves
+   * for the peers once it is committed. The future then completes: for {@link Consistency#LOCAL}
+   * (and when no peer needs to acknowledge) once the change is committed (at once in memory); for
+   * {@link Consistency#QUORUM} and {@link Consistency#ALL} once, in addition, enough of the
+   * transport's configured peers acknowledged the write, or exceptionally with a {@link
+   * WriteTimeoutException} after {@code timeout} (or when the replica closes). If the store fails
+   * (a failed fsync is final), the future completes exceptionally with its {@link
+   * io.converge.replication.store.StoreException}: the change is applied in memory only, and is
+   * neither sent nor acknowledged to anyone. <b>Either way the write is applied</b>: a timeout
+   * rolls nothing back, the write keeps replicating, and the exception's {@link
+   * WriteTimeoutException#token() token} reads it back. Cancelling the future does not undo the
+   * write either.
    *
-   * <p>The future completes on the thread that made the progress: the transport's thread that
-   * delivered the last acknowledgement needed, the {@linkplain Builder#scheduler scheduler}'s
-   * thread at the timeout (on its {@linkplain Builder#ticker ticker}'s time), or the thread that
-   * closes the replica; never under the replica's lock. Keep what you chain to it short, or chain
-   * it with an executor ({@code thenApplyAsync(fn, executor)}).
+   * <p>The future completes on the thread that made the progress: the store's thread that committed
+   * the change, the transport's thread that delivered the last acknowledgement needed, the
+   * {@linkplain Builder#scheduler scheduler}'s thread at the timeout (on its {@linkplain
+   * Builder#ticker ticker}'s time), or the thread that closes the replica; never under the
+   * replica's lock. Keep what you chain to it short, or chain it with an executor ({@code
+   * thenApplyAsync(fn, executor)}).
    *
    * @param key the key
    * @param function the mutation
@@ -905,10 +917,14 @@ public final class Replica implements AutoCloseable {
      * Makes the replica durable: its state lives in a RocksDB store in {@code directory} (created
      * if missing), recovered when the replica starts, and {@link Replica#update} returns only once
      * the change is committed there per the {@link #fsyncPolicy}. Changes received from peers are
-     * committed before they are acknowledged. The clock persists an upper bound of what it issued,
-     * so a restarted replica never issues a timestamp below one it issued before, even if the
-     * machine's wall clock went back. Without a data directory the replica is in memory: a crash
-     * loses what no peer acknowledged yet.
+     * committed before they are acknowledged. The store is written by a thread of its own in group
+     * commits (every change queued while an fsync runs shares the next one), never under the
+     * replica's lock and never on a writer's, the transport's or a timer's thread; a replica on a
+     * simulation's {@linkplain EngineScheduler#virtual virtual time} writes it on the thread that
+     * made the change instead, so that a simulated run replays from its seed. The clock persists an
+     * upper bound of what it issued, so a restarted replica never issues a timestamp below one it
+     * issued before, even if the machine's wall clock went back. Without a data directory the
+     * replica is in memory: a crash loses what no peer acknowledged yet.
      *
      * @param directory the data directory, one per replica id
      * @return this builder

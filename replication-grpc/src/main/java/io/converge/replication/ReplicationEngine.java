@@ -74,6 +74,13 @@ import java.util.function.UnaryOperator;
  * later sequence until a resend. Digests of changed keys are recomputed lazily, before anti-entropy
  * reads the tree, so that applying a delta does not re-encode the whole state.
  *
+ * <p>With a store, a change is only queued under the lock ({@link Persistence#log}); {@link
+ * Persistence} writes the queue in group commits on a thread of its own (one append and one fsync
+ * for every change queued meanwhile; checkpoints too, encoded there), and what an {@link Effects}
+ * does after the lock (send, notify, complete futures) waits for its changes to be durable and runs
+ * on that thread. So no lock is held across I/O or an fsync, and no writer, transport callback or
+ * timer thread waits for a disk: a durable write's future completes when its change is committed.
+ *
  * <h2>Protocol</h2>
  *
  * <ol>
@@ -248,7 +255,7 @@ final class ReplicationEngine implements Transport.Listener {
   /** Under {@link #outbox}: whether a thread is handing the outbox to the transport. */
   private boolean flushing;
 
-  /** Under {@link #outbox}: every store ticket up to this one is known to be durable. */
+  /** Under {@link #outbox}: every {@link Persistence} ticket up to this one is durable. */
   private long durableTicket;
 
   private final ReplicaId self;
@@ -278,6 +285,9 @@ final class ReplicationEngine implements Transport.Listener {
 
   /** Where every applied change is logged before it is acknowledged; null: in memory only. */
   private final DurableStore store;
+
+  /** Writes {@link #store} off the lock, in group commits; null: in memory only. */
+  private final Persistence persistence;
 
   /** Keys changed since the last checkpoint, whose full states the next checkpoint writes. */
   private final Set<String> uncheckpointed = new LinkedHashSet<>();
@@ -353,6 +363,14 @@ final class ReplicationEngine implements Transport.Listener {
     this.admission = new Admission(clock);
     this.startedAt = clock.now().physical();
     this.store = store;
+    this.persistence =
+        store == null
+            ? null
+            : new Persistence(
+                store,
+                () -> clock.current().packed(),
+                self.name(),
+                scheduler.ticker() == Ticker.system());
     this.meters = new EngineMeters(registry, self);
     this.selfWire = Clocks.toWire(self);
     this.transport = transport;
@@ -369,6 +387,9 @@ final class ReplicationEngine implements Transport.Listener {
       rejectsReceived.put(reason, 0L);
     }
     meters.listenerErrors(subscribers, Subscribers::errors);
+    if (persistence != null) {
+      meters.storeMeters(persistence, Persistence::groupCommits, p -> p.failure() != null ? 1 : 0);
+    }
     meters.clockGauges(
         this, e -> e.clockHealth().fenced() ? 1 : 0, e -> e.clockHealth().disagreeing().size());
   }
@@ -536,10 +557,16 @@ final class ReplicationEngine implements Transport.Listener {
                 fx.after);
       }
     }
-    fx.run();
-    return acknowledged != null
-        ? acknowledged
-        : CompletableFuture.completedFuture(new Written<>(result, token));
+    CompletableFuture<Void> durable = fx.run();
+    if (durable.isDone() && !durable.isCompletedExceptionally()) {
+      return acknowledged != null
+          ? acknowledged
+          : CompletableFuture.completedFuture(new Written<>(result, token));
+    }
+    // Durable later, on the store's thread: the future waits for it, then for the peers.
+    CompletableFuture<Written<T>> peers = acknowledged;
+    Written<T> written = new Written<>(result, token);
+    return peers != null ? durable.thenCompose(v -> peers) : durable.thenApply(v -> written);
   }
 
   /**
@@ -565,39 +592,38 @@ final class ReplicationEngine implements Transport.Listener {
     return CausalToken.empty();
   }
 
-  /** Appends records to the store under the lock; returns the ticket, or 0 without a store. */
-  private long persist(List<StoredRecord> records) {
-    if (store == null || records.isEmpty()) {
-      return 0;
-    }
-    long ticket = store.append(records, clock.current().packed());
+  /**
+   * Queues a change for the store ({@link Persistence#log}, no I/O) under the lock; returns its
+   * ticket. Every {@link #CHECKPOINT_EVERY} changes, queues a checkpoint too.
+   */
+  private long persist(StoredRecord record) {
+    long ticket = persistence.log(record);
     lastTicket = ticket;
-    for (StoredRecord r : records) {
-      uncheckpointed.add(r.key());
-    }
-    appendsSinceCheckpoint += records.size();
-    if (appendsSinceCheckpoint >= CHECKPOINT_EVERY) {
+    uncheckpointed.add(record.key());
+    if (++appendsSinceCheckpoint >= CHECKPOINT_EVERY) {
       checkpoint();
     }
     return ticket;
   }
 
   /**
-   * Writes the full states of the keys changed since the last checkpoint and lets the store drop
-   * the log they cover. Under the lock: every appended record is already merged into the states.
+   * Queues a checkpoint of the keys changed since the last one: their states as of now, which hold
+   * every change logged so far, encoded by {@link Persistence}'s drain (states are immutable), so
+   * that the store may drop the log they cover. Under the lock.
    */
   private void checkpoint() {
-    if (store == null || uncheckpointed.isEmpty()) {
+    if (persistence == null || uncheckpointed.isEmpty()) {
       return;
     }
-    List<StoredRecord> states = new ArrayList<>(uncheckpointed.size());
+    List<Persistence.State> states = new ArrayList<>(uncheckpointed.size());
     for (String name : uncheckpointed) {
       Slot<?> slot = slots.get(name);
       if (slot != null) {
-        states.add(new StoredRecord(name, slot.key.typeName(), encodedState(slot)));
+        Object state = slot.state;
+        states.add(new Persistence.State(name, slot.key.typeName(), () -> slot.encode(state)));
       }
     }
-    store.checkpoint(states, lastTicket, clock.current().packed());
+    persistence.checkpoint(states);
     uncheckpointed.clear();
     appendsSinceCheckpoint = 0;
   }
@@ -793,6 +819,7 @@ final class ReplicationEngine implements Transport.Listener {
         synchronized (lock) {
           checkpoint();
         }
+        persistence.close(); // writes what is queued, the checkpoint last
       } finally {
         store.close();
       }
@@ -1917,8 +1944,8 @@ final class ReplicationEngine implements Transport.Listener {
 
   /**
    * An envelope for {@code peer} (or, with {@code disconnect} set, the end of its connection) in
-   * the {@link #outbox}; {@code ticket} is the last store ticket issued when it was made: it leaves
-   * once that one is durable.
+   * the {@link #outbox}; {@code ticket} is the last {@link Persistence} ticket issued when it was
+   * made: it leaves once that one is durable.
    */
   private record Outgoing(
       ReplicaId peer, Envelope envelope, WireException disconnect, long ticket) {}
@@ -1992,7 +2019,9 @@ final class ReplicationEngine implements Transport.Listener {
   /**
    * What to do once the lock is released: sends (queued in the {@link #outbox} as they are
    * decided), then notifications, then what the {@link Waiters} left to do (complete futures, arm
-   * timers), which runs even if the rest failed.
+   * timers), which runs even if the rest failed. With a store, all of it waits until the changes
+   * logged before (by this effect, or before its envelopes) are durable, on {@link Persistence}'s
+   * drain.
    */
   private final class Effects {
     private final List<Subscribers.Notification> notifications = new ArrayList<>();
@@ -2003,40 +2032,14 @@ final class ReplicationEngine implements Transport.Listener {
     private long queuedAfter;
 
     /**
-     * Logs a change already merged into the state (call under the lock); {@link #run} then waits
-     * until it is durable before it sends anything (acks included) or notifies anyone.
+     * Logs a change already merged into the state (call under the lock); what {@link #run} does
+     * then waits until it is durable: nothing is sent (acks included) and no one notified before.
      */
     void persist(Supplier<StoredRecord> record) {
-      if (store == null) {
+      if (persistence == null) {
         return; // in memory: no record is built, so no payload is copied
       }
-      long t;
-      try {
-        t = ReplicationEngine.this.persist(List.of(record.get()));
-      } catch (RuntimeException e) {
-        notifications.forEach(Subscribers.Notification::skip); // run() will not be called
-        throw e;
-      }
-      ticket = Math.max(ticket, t);
-    }
-
-    /** Waits until the changes this effect logged are durable; false if interrupted. */
-    boolean awaitDurable() {
-      if (ticket == 0) {
-        return true;
-      }
-      synchronized (outbox) {
-        if (ticket <= durableTicket) {
-          return true; // known durable already: no need to ask the store
-        }
-      }
-      try {
-        store.awaitDurable(ticket);
-        return true;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
+      ticket = Math.max(ticket, ReplicationEngine.this.persist(record.get()));
     }
 
     /** Ends the connection to {@code peer} after the messages queued before. Under the lock. */
@@ -2066,38 +2069,70 @@ final class ReplicationEngine implements Transport.Listener {
     }
 
     /**
-     * After the lock is released: waits until this effect's changes, and those logged before its
-     * envelopes, are durable; then flushes the outbox (this effect's envelopes leave in their
-     * place, maybe on another thread that is flushing), then notifies subscribers.
+     * After the lock is released: once this effect's changes, and those logged before its
+     * envelopes, are durable, flushes the outbox (this effect's envelopes leave in their place,
+     * maybe on another thread that is flushing), then notifies subscribers. What the {@link
+     * Waiters} left to do ({@link #after}) runs first, at once: it completes futures of what peers
+     * acknowledged or this replica has seen, and arms timers, none of which waits for this
+     * replica's disk (so a completion never waits behind the store's thread). Returns a future of
+     * the rest: done at once in memory, or when the drain made the changes durable (on its thread);
+     * exceptional with the store's failure (nothing of this effect is then sent or notified, and
+     * its changes stay applied in memory only).
      */
-    void run() {
+    CompletableFuture<Void> run() {
+      ticket = Math.max(ticket, queuedAfter);
+      if (ticket == 0) {
+        finish(null);
+        return DONE;
+      }
+      runAfter();
+      CompletableFuture<Void> finished = new CompletableFuture<>();
+      persistence
+          .whenDurable(ticket)
+          .whenComplete(
+              (ignored, failure) -> {
+                try {
+                  finish(failure);
+                } catch (RuntimeException e) {
+                  finished.completeExceptionally(e);
+                  return;
+                }
+                if (failure != null) {
+                  finished.completeExceptionally(failure);
+                } else {
+                  finished.complete(null);
+                }
+              });
+      persistence.kick();
+      return finished;
+    }
+
+    private void finish(Throwable failure) {
       try {
-        ticket = Math.max(ticket, queuedAfter);
-        boolean durable;
-        try {
-          durable = awaitDurable();
-        } catch (RuntimeException e) {
+        if (failure != null) {
           flush(0); // what is ready goes; the rest waits for a later change to be durable
-          throw e;
+          return;
         }
-        flush(durable ? ticket : 0);
-        if (!durable) {
-          throw new IllegalStateException(
-              "interrupted before the change was durable on "
-                  + self
-                  + ": it is applied in memory and may be lost in a crash");
-        }
+        flush(ticket);
         for (Subscribers.Notification notification : notifications) {
           notification.deliver();
         }
       } finally {
         notifications.forEach(Subscribers.Notification::skip); // those not delivered
-        for (Runnable action : after) {
-          action.run();
-        }
+        runAfter();
+      }
+    }
+
+    private void runAfter() {
+      List<Runnable> actions = new ArrayList<>(after);
+      after.clear();
+      for (Runnable action : actions) {
+        action.run();
       }
     }
   }
+
+  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
   /** One key's value, with the key it was declared with. */
   private static final class Slot<T extends DeltaCrdt<T>> {

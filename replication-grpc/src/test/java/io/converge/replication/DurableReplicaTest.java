@@ -18,7 +18,10 @@ import io.converge.replication.transport.Transport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +33,9 @@ final class DurableReplicaTest {
   private static final Key<ORSet<String>> TAGS = Key.orSet("tags", ElementCodec.strings());
   private static final Key<LWWRegister<String>> ADDRESS =
       Key.lwwRegister("address", ElementCodec.strings());
+
+  /** Only a guard against a hang: no test here waits for time to pass. */
+  private static final long GUARD_SECONDS = 30;
 
   @TempDir Path dir;
 
@@ -70,6 +76,61 @@ final class DurableReplicaTest {
       // Dots keep counting after the restart: a new add is not confused with an old one.
       r.update(TAGS, s -> s.add(r.self(), "a"));
       assertEquals(Set.of("a", "b"), r.get(TAGS).elements());
+    }
+  }
+
+  /**
+   * A replica on the system's time, whose store is written by a thread of its own ({@link
+   * Persistence}).
+   */
+  private Replica onSystemTime(InMemoryNetwork net, String id, Path data) {
+    ReplicaId rid = ReplicaId.of(id);
+    return Replica.builder()
+        .replicaId(rid)
+        .transport(net.transport(rid))
+        .drainTimeout(Duration.ZERO)
+        .dataDirectory(data)
+        .key(VISITS)
+        .key(TAGS)
+        .key(ADDRESS)
+        .start();
+  }
+
+  @Test
+  void storesOwnThread_asyncWritesThenClose_restartRecoversThemAll() throws Exception {
+    int n = ReplicationEngine.CHECKPOINT_EVERY + 500; // a checkpoint on the store's thread too
+    CompletableFuture<Written<GCounter>> last = null;
+    try (Replica r = onSystemTime(network, "r1", dir)) {
+      for (int i = 0; i < n; i++) {
+        last = r.writeAsync(VISITS, c -> c.increment(r.self(), 1));
+      }
+      assertEquals(n, last.get(GUARD_SECONDS, TimeUnit.SECONDS).value().value());
+    }
+    try (Replica r = onSystemTime(InMemoryNetwork.builder().seed(6).build(), "r1", dir)) {
+      assertEquals(n, r.get(VISITS).value());
+    }
+  }
+
+  @Test
+  void storesOwnThread_listenerThatWritesAndWaits_runsItsWriteThere() throws Exception {
+    try (Replica r = onSystemTime(network, "r1", dir)) {
+      AtomicReference<String> listenerThread = new AtomicReference<>();
+      r.subscribe(
+          VISITS,
+          c -> {
+            listenerThread.set(Thread.currentThread().getName());
+            r.update(TAGS, s -> s.add(r.self(), "seen " + c.value())); // waits for its commit
+          });
+      // Runs on a test thread with a guard: before the store's thread wrote a group re-entered
+      // from a completion, the listener waited for itself forever.
+      CompletableFuture.runAsync(() -> r.update(VISITS, c -> c.increment(r.self(), 1)))
+          .get(GUARD_SECONDS, TimeUnit.SECONDS);
+
+      assertEquals("converge-store-r1", listenerThread.get(), "listeners run once committed");
+      assertEquals(Set.of("seen 1"), r.get(TAGS).elements());
+    }
+    try (Replica r = onSystemTime(InMemoryNetwork.builder().seed(6).build(), "r1", dir)) {
+      assertEquals(Set.of("seen 1"), r.get(TAGS).elements(), "the listener's write is durable");
     }
   }
 

@@ -1,6 +1,8 @@
 package io.converge.replication;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.converge.clocks.HybridLogicalClock;
@@ -9,6 +11,7 @@ import io.converge.crdt.GCounter;
 import io.converge.replication.store.DurableStore;
 import io.converge.replication.store.FsyncPolicy;
 import io.converge.replication.store.Recovered;
+import io.converge.replication.store.StoreException;
 import io.converge.replication.store.StoredRecord;
 import io.converge.replication.transport.Transport;
 import io.converge.replication.wire.v1.Envelope;
@@ -21,24 +24,25 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The engine hands its envelopes to the transport in the order it decided them under its lock, even
- * when the threads that decided them reach the transport in another order. Two writers whose fsyncs
- * end together (group commit) used to race to the transport: the later batch could go first, the
- * receiver ignored it as beyond a gap, and the link stalled until a resend tick (up to {@code
- * MAX_STALL_TICKS} intervals), which QUORUM writes saw as timeouts.
+ * A durable engine writes its store on a thread of its own, in group commits ({@link Persistence}),
+ * and hands its envelopes to the transport in the order it decided them under its lock, each once
+ * the changes logged before it are durable. (Before, each writer waited for its own fsync and two
+ * writers whose fsyncs ended together raced to the transport: the later batch could go first, the
+ * receiver ignored it as beyond a gap, and the link stalled until a resend tick.)
  */
 final class EngineSendOrderTest {
 
@@ -49,14 +53,18 @@ final class EngineSendOrderTest {
   /** Only a guard against a hang: the test never waits for time to pass. */
   private static final long GUARD_SECONDS = 30;
 
+  private static final int WRITERS = 4;
+  private static final int WRITES_EACH = 100;
+
   private final RecordingTransport transport = new RecordingTransport();
   private final GatedStore store = new GatedStore();
-  private ExecutorService writer;
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private ExecutorService writers;
   private ReplicationEngine engine;
 
   @BeforeEach
   void setUp() {
-    writer = Executors.newSingleThreadExecutor();
+    writers = Executors.newFixedThreadPool(WRITERS);
     engine =
         new ReplicationEngine(
             SELF,
@@ -69,13 +77,12 @@ final class EngineSendOrderTest {
             1L,
             Map.of(COUNTER.name(), COUNTER),
             Map.of(),
-            new SimpleMeterRegistry(),
+            registry,
             store,
             ClockSkewPolicy.FENCE,
             null);
     // Each write in a batch of its own (by default a write made while a batch that is not full is
-    // in flight waits for its Ack): the order of batches is what this test is about, and batches
-    // that are full go whatever is in flight.
+    // in flight waits for its Ack): the order of batches is what this test is about.
     engine.maxPartialBatchesInFlight(Integer.MAX_VALUE);
     engine.start();
     engine.onPeerUp(PEER);
@@ -83,30 +90,75 @@ final class EngineSendOrderTest {
 
   @AfterEach
   void tearDown() {
-    writer.shutdownNow();
+    store.gate.countDown();
+    writers.shutdownNow();
     engine.close();
   }
 
-  @Test
-  void aLaterWriteWhoseFsyncEndsFirstDoesNotOvertakeAnEarlierOne() throws Exception {
-    // Writer 1 takes sequence 1 and waits for its fsync, which the store holds back until the
-    // delta of sequence 2 is handed to the transport (as if writer 1's thread were descheduled
-    // when the group fsync woke both writers).
-    Future<?> first = writer.submit(() -> increment());
-    assertTrue(store.firstWaiting.await(GUARD_SECONDS, TimeUnit.SECONDS), "writer 1 waits");
-
-    // Writer 2 takes sequence 2; its fsync (which covers sequence 1 too) ends at once.
-    increment();
-    first.get(GUARD_SECONDS, TimeUnit.SECONDS);
-
-    assertTrue(
-        store.releasedBySecondBatch.get(),
-        "sequence 2 left without waiting for writer 1's thread, which was still in awaitDurable");
-    assertEquals(List.of(1L, 2L), transport.deltaBatchesTo(PEER), "batches in sequence order");
+  /** Writes from {@link #WRITERS} threads at once; returns their futures once all were made. */
+  private List<CompletableFuture<Written<GCounter>>> writeFromManyThreads() throws Exception {
+    List<CompletableFuture<Written<GCounter>>> futures = new CopyOnWriteArrayList<>();
+    List<Future<?>> done = new ArrayList<>();
+    for (int w = 0; w < WRITERS; w++) {
+      done.add(
+          writers.submit(
+              () -> {
+                for (int i = 0; i < WRITES_EACH; i++) {
+                  futures.add(
+                      engine.writeAsync(
+                          COUNTER, c -> c.increment(SELF, 1), Consistency.LOCAL, Duration.ZERO));
+                }
+              }));
+    }
+    for (Future<?> f : done) {
+      f.get(GUARD_SECONDS, TimeUnit.SECONDS); // every writeAsync returned: none waits for a disk
+    }
+    return futures;
   }
 
-  private void increment() {
-    engine.writeAsync(COUNTER, c -> c.increment(SELF, 1), Consistency.LOCAL, Duration.ZERO);
+  @Test
+  void writesWaitingForOneFsync_groupCommitted_thenSentInSequenceOrder() throws Exception {
+    List<CompletableFuture<Written<GCounter>>> futures = writeFromManyThreads();
+    assertTrue(store.firstWaiting.await(GUARD_SECONDS, TimeUnit.SECONDS), "the first fsync began");
+
+    assertEquals(List.of(), transport.deltaBatchesTo(PEER), "nothing leaves before it is durable");
+    assertTrue(futures.stream().noneMatch(CompletableFuture::isDone), "no write done before");
+
+    store.gate.countDown();
+    for (CompletableFuture<Written<GCounter>> f : futures) {
+      f.get(GUARD_SECONDS, TimeUnit.SECONDS);
+    }
+    int writes = WRITERS * WRITES_EACH;
+    assertEquals(writes, store.records.get(), "every write logged once");
+    // The first fsync covers the writes made before it began; every later one waited for it and
+    // shares the next: two fsyncs, not one per write.
+    assertEquals(2, store.syncs.get(), "fsyncs");
+    assertEquals(2.0, registry.get("converge.store.commits").functionCounter().count());
+    assertEquals(0.0, registry.get("converge.store.failed").gauge().value());
+    List<Long> expected = new ArrayList<>();
+    for (long s = 1; s <= writes; s++) {
+      expected.add(s);
+    }
+    assertEquals(expected, transport.deltaBatchesTo(PEER), "batches in sequence order");
+  }
+
+  @Test
+  void failedFsync_writesFailWithIt_nothingSent_laterWritesFailToo() throws Exception {
+    store.failing = true;
+    List<CompletableFuture<Written<GCounter>>> futures = writeFromManyThreads();
+    store.gate.countDown();
+    for (CompletableFuture<Written<GCounter>> f : futures) {
+      ExecutionException e =
+          assertThrows(ExecutionException.class, () -> f.get(GUARD_SECONDS, TimeUnit.SECONDS));
+      assertInstanceOf(StoreException.class, e.getCause());
+    }
+    CompletableFuture<Written<GCounter>> later =
+        engine.writeAsync(COUNTER, c -> c.increment(SELF, 1), Consistency.LOCAL, Duration.ZERO);
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> later.get(GUARD_SECONDS, TimeUnit.SECONDS));
+    assertInstanceOf(StoreException.class, e.getCause());
+    assertEquals(List.of(), transport.deltaBatchesTo(PEER), "no delta of an undurable write left");
+    assertEquals(1.0, registry.get("converge.store.failed").gauge().value());
   }
 
   /** Records what is sent; sending the batch of sequence 2 lets the store release ticket 1. */
@@ -121,9 +173,6 @@ final class EngineSendOrderTest {
     public boolean send(ReplicaId peer, Envelope message) {
       to.add(peer);
       sent.add(message);
-      if (message.hasDeltas() && message.getDeltas().getFirstSequence() == 2) {
-        store.secondBatchSent.countDown();
-      }
       return true;
     }
 
@@ -156,14 +205,16 @@ final class EngineSendOrderTest {
   }
 
   /**
-   * A store whose ticket 1 becomes durable with ticket 2 (one group fsync), but whose waiter for
-   * ticket 1 returns only once the batch of sequence 2 was handed to the transport.
+   * A store whose fsyncs wait at a gate the test opens, counting appends and fsyncs; it can be told
+   * to fail its fsyncs.
    */
   private static final class GatedStore implements DurableStore {
     final AtomicLong tickets = new AtomicLong();
+    final AtomicLong records = new AtomicLong();
+    final AtomicLong syncs = new AtomicLong();
     final CountDownLatch firstWaiting = new CountDownLatch(1);
-    final CountDownLatch secondBatchSent = new CountDownLatch(1);
-    final AtomicBoolean releasedBySecondBatch = new AtomicBoolean();
+    final CountDownLatch gate = new CountDownLatch(1);
+    volatile boolean failing;
 
     @Override
     public Recovered recover() {
@@ -171,15 +222,18 @@ final class EngineSendOrderTest {
     }
 
     @Override
-    public long append(List<StoredRecord> records, long hlcBound) {
+    public long append(List<StoredRecord> batch, long hlcBound) {
+      records.addAndGet(batch.size());
       return tickets.incrementAndGet();
     }
 
     @Override
     public void awaitDurable(long ticket) throws InterruptedException {
-      if (ticket == 1) {
-        firstWaiting.countDown();
-        releasedBySecondBatch.set(secondBatchSent.await(GUARD_SECONDS, TimeUnit.SECONDS));
+      syncs.incrementAndGet();
+      firstWaiting.countDown();
+      assertTrue(gate.await(GUARD_SECONDS, TimeUnit.SECONDS), "the test never opened the gate");
+      if (failing) {
+        throw new StoreException(StoreException.Reason.IO, "simulated fsync failure");
       }
     }
 

@@ -515,7 +515,7 @@ public final class ReplicationBenchmark implements Callable<Integer> {
       case CONVERGE ->
           "3 replicas (r1, r2, r3), gRPC plaintext on 127.0.0.1, "
               + (durable ? "durable (RocksDB, fsync always)" : "in memory")
-              + ", update() + subscribe()";
+              + ", writeAsync() + subscribe()";
       case PEKKO_TUNED ->
           "Pekko Distributed Data 1.7.0, 3 cluster nodes over Artery TCP on 127.0.0.1 (each"
               + " behind a byte-counting relay), in memory, WriteLocal, Subscribe; gossip-interval "

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -112,6 +113,7 @@ final class ThroughputScenario {
     Path dataRoot = config.durable() ? Files.createTempDirectory("converge-bench-") : null;
     Replica[] replicas = new Replica[3];
     List<Subscription> subscriptions = new ArrayList<>();
+    AtomicLong failedWrites = new AtomicLong();
     try {
       // Of each pair the smaller id dials: start r3 (dialled by both), then r2, then r1.
       GrpcTransport t3 =
@@ -151,12 +153,24 @@ final class ThroughputScenario {
       OpenLoop.Window<Meters> measured =
           run.drive(
               (w, i) -> {
-                replicas[w].update(keys.get(run.keyOf(i)), c -> c.increment(ids[w], 1));
+                // writeAsync: a durable replica commits on its store's thread, in groups, so the
+                // writer goes on while the fsync runs (update() would wait for each one).
+                replicas[w]
+                    .writeAsync(keys.get(run.keyOf(i)), c -> c.increment(ids[w], 1))
+                    .whenComplete(
+                        (written, failure) -> {
+                          if (failure != null) {
+                            failedWrites.incrementAndGet();
+                          }
+                        });
                 run.issued(i, System.nanoTime());
               },
               () -> Meters.read(registry),
               config.drainTimeout(),
               "bench-writer-r");
+      if (failedWrites.get() > 0) {
+        throw new IllegalStateException(failedWrites.get() + " writes failed; see the log");
+      }
       Meters before = measured.before();
       Meters after = measured.after();
       long cpu = measured.cpuNanos();
