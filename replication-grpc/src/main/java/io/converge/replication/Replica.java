@@ -1,26 +1,20 @@
 package io.converge.replication;
 
-import io.converge.clocks.HlcTimestamp;
 import io.converge.clocks.HybridLogicalClock;
 import io.converge.clocks.PhysicalClock;
 import io.converge.clocks.ReplicaId;
 import io.converge.crdt.DeltaCrdt;
 import io.converge.replication.store.DurableStore;
 import io.converge.replication.store.FsyncPolicy;
-import io.converge.replication.store.Recovered;
-import io.converge.replication.store.RocksDbStore;
 import io.converge.replication.transport.Transport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -121,22 +115,20 @@ public final class Replica implements AutoCloseable {
   private final ReplicationEngine engine;
   private final ScheduledExecutorService ownedExecutor;
   private final Duration drainTimeout;
-  private final Consistency defaultConsistency;
-  private final TreeMap<String, Consistency> consistencyByPrefix;
+  private final ConsistencyRules consistency;
   private final Duration writeTimeout;
 
-  private Replica(
+  /** Made by {@link ReplicaAssembly#start()}; {@code ownedExecutor}, if any, stops on close. */
+  Replica(
       ReplicationEngine engine,
       ScheduledExecutorService ownedExecutor,
       Duration drainTimeout,
-      Consistency defaultConsistency,
-      Map<String, Consistency> consistencyByPrefix,
+      ConsistencyRules consistency,
       Duration writeTimeout) {
     this.engine = engine;
     this.ownedExecutor = ownedExecutor;
     this.drainTimeout = drainTimeout;
-    this.defaultConsistency = defaultConsistency;
-    this.consistencyByPrefix = new TreeMap<>(consistencyByPrefix);
+    this.consistency = consistency;
     this.writeTimeout = writeTimeout;
   }
 
@@ -327,15 +319,7 @@ public final class Replica implements AutoCloseable {
    * @throws NullPointerException if {@code keyName} is null
    */
   public Consistency consistencyOf(String keyName) {
-    Objects.requireNonNull(keyName, "keyName");
-    for (Map.Entry<String, Consistency> rule = consistencyByPrefix.floorEntry(keyName);
-        rule != null;
-        rule = consistencyByPrefix.lowerEntry(rule.getKey())) {
-      if (keyName.startsWith(rule.getKey())) {
-        return rule.getValue();
-      }
-    }
-    return defaultConsistency;
+    return consistency.of(keyName);
   }
 
   /**
@@ -565,31 +549,7 @@ public final class Replica implements AutoCloseable {
     /** The largest {@link #maxKeyBytes}: the largest array a JVM allocates, about 2 GiB. */
     public static final long MAX_KEY_BYTES_LIMIT = Integer.MAX_VALUE - 8;
 
-    private ReplicaId replicaId;
-    private Transport transport;
-    private HybridLogicalClock clock;
-    private EngineScheduler scheduler;
-    private Ticker ticker;
-    private Executor listenerExecutor;
-    private MeterRegistry meterRegistry;
-    private Duration antiEntropyInterval = DEFAULT_ANTI_ENTROPY_INTERVAL;
-    private Duration resendInterval = DEFAULT_RESEND_INTERVAL;
-    private int maxLogEntries = DEFAULT_MAX_LOG_ENTRIES;
-    private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
-    private Path dataDirectory;
-    private FsyncPolicy fsyncPolicy = FsyncPolicy.always();
-    private UnaryOperator<DurableStore> storeWrapper = UnaryOperator.identity();
-    private PhysicalClock physicalClock;
-    private Duration maxClockOffset;
-    private ClockSkewPolicy clockSkewPolicy = ClockSkewPolicy.FENCE;
-    private Consistency defaultConsistency = Consistency.LOCAL;
-    private final Map<String, Consistency> consistencyByPrefix = new LinkedHashMap<>();
-    private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
-    private long maxKeyBytes = DEFAULT_MAX_KEY_BYTES;
-    private long fullStateBudgetBytes = ReplicationEngine.FULL_STATE_BUDGET_BYTES;
-    private int fullStateChunkBytes = ReplicationEngine.FULL_STATE_CHUNK_BYTES;
-    private final Map<String, Key<?>> keys = new LinkedHashMap<>();
-    private final Map<String, Function<String, Key<?>>> families = new LinkedHashMap<>();
+    private final ReplicaAssembly assembly = new ReplicaAssembly();
 
     private Builder() {}
 
@@ -603,7 +563,7 @@ public final class Replica implements AutoCloseable {
      * @throws NullPointerException if {@code consistency} is null
      */
     public Builder consistency(Consistency consistency) {
-      this.defaultConsistency = Objects.requireNonNull(consistency, "consistency");
+      assembly.consistency(consistency);
       return this;
     }
 
@@ -621,13 +581,7 @@ public final class Replica implements AutoCloseable {
      *     #consistency(Consistency)})
      */
     public Builder consistency(String keyPrefix, Consistency consistency) {
-      Objects.requireNonNull(keyPrefix, "keyPrefix");
-      Objects.requireNonNull(consistency, "consistency");
-      if (keyPrefix.isEmpty()) {
-        throw new IllegalArgumentException(
-            "keyPrefix is empty: set the default with consistency(" + consistency + ")");
-      }
-      consistencyByPrefix.put(keyPrefix, consistency);
+      assembly.consistency(keyPrefix, consistency);
       return this;
     }
 
@@ -642,11 +596,7 @@ public final class Replica implements AutoCloseable {
      * @throws IllegalArgumentException if {@code timeout} is zero or negative
      */
     public Builder writeTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isZero() || timeout.isNegative()) {
-        throw new IllegalArgumentException("must be > 0: writeTimeout=" + timeout);
-      }
-      this.writeTimeout = timeout;
+      assembly.writeTimeout(timeout);
       return this;
     }
 
@@ -658,7 +608,7 @@ public final class Replica implements AutoCloseable {
      * @throws NullPointerException if {@code id} is null
      */
     public Builder replicaId(ReplicaId id) {
-      this.replicaId = Objects.requireNonNull(id, "id");
+      assembly.replicaId(id);
       return this;
     }
 
@@ -682,7 +632,7 @@ public final class Replica implements AutoCloseable {
      * @throws NullPointerException if {@code transport} is null
      */
     public Builder transport(Transport transport) {
-      this.transport = Objects.requireNonNull(transport, "transport");
+      assembly.transport(transport);
       return this;
     }
 
@@ -694,7 +644,7 @@ public final class Replica implements AutoCloseable {
      * @throws NullPointerException if {@code clock} is null
      */
     public Builder clock(HybridLogicalClock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+      assembly.clock(clock);
       return this;
     }
 
@@ -710,7 +660,7 @@ public final class Replica implements AutoCloseable {
      * @throws NullPointerException if {@code scheduler} is null
      */
     public Builder scheduler(EngineScheduler scheduler) {
-      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      assembly.scheduler(scheduler);
       return this;
     }
 
@@ -728,7 +678,7 @@ public final class Replica implements AutoCloseable {
      * @throws NullPointerException if {@code ticker} is null
      */
     public Builder ticker(Ticker ticker) {
-      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      assembly.ticker(ticker);
       return this;
     }
 
@@ -747,7 +697,7 @@ public final class Replica implements AutoCloseable {
      * @throws NullPointerException if {@code executor} is null
      */
     public Builder listenerExecutor(Executor executor) {
-      this.listenerExecutor = Objects.requireNonNull(executor, "executor");
+      assembly.listenerExecutor(executor);
       return this;
     }
 
@@ -760,7 +710,7 @@ public final class Replica implements AutoCloseable {
      * @throws NullPointerException if {@code registry} is null
      */
     public Builder meterRegistry(MeterRegistry registry) {
-      this.meterRegistry = Objects.requireNonNull(registry, "registry");
+      assembly.meterRegistry(registry);
       return this;
     }
 
@@ -773,12 +723,7 @@ public final class Replica implements AutoCloseable {
      * @throws IllegalArgumentException if a key of that name is declared with another type
      */
     public Builder key(Key<?> key) {
-      Objects.requireNonNull(key, "key");
-      Key<?> previous = keys.putIfAbsent(key.name(), key);
-      if (previous != null && !previous.equals(key)) {
-        throw new IllegalArgumentException(
-            "key " + key.name() + " is already declared as " + previous.typeName());
-      }
+      assembly.key(key);
       return this;
     }
 
@@ -793,7 +738,7 @@ public final class Replica implements AutoCloseable {
      * @throws NullPointerException if an argument is null
      */
     public Builder keyFamily(String prefix, Function<String, Key<?>> keyOfName) {
-      families.put(Objects.requireNonNull(prefix, "prefix"), Objects.requireNonNull(keyOfName));
+      assembly.keyFamily(prefix, keyOfName);
       return this;
     }
 
@@ -807,7 +752,7 @@ public final class Replica implements AutoCloseable {
      * @throws IllegalArgumentException if it is not positive
      */
     public Builder antiEntropyInterval(Duration interval) {
-      this.antiEntropyInterval = positive("antiEntropyInterval", interval);
+      assembly.antiEntropyInterval(interval);
       return this;
     }
 
@@ -823,7 +768,7 @@ public final class Replica implements AutoCloseable {
      * @throws IllegalArgumentException if it is not positive
      */
     public Builder resendInterval(Duration interval) {
-      this.resendInterval = positive("resendInterval", interval);
+      assembly.resendInterval(interval);
       return this;
     }
 
@@ -837,10 +782,7 @@ public final class Replica implements AutoCloseable {
      * @throws IllegalArgumentException if {@code entries} is below 1
      */
     public Builder maxLogEntries(int entries) {
-      if (entries < 1) {
-        throw new IllegalArgumentException("maxLogEntries must be >= 1: entries=" + entries);
-      }
-      this.maxLogEntries = entries;
+      assembly.maxLogEntries(entries);
       return this;
     }
 
@@ -868,7 +810,7 @@ public final class Replica implements AutoCloseable {
      * @throws IllegalArgumentException if {@code bytes} is out of range; the message names it
      */
     public Builder maxKeyBytes(long bytes) {
-      this.maxKeyBytes = ReplicationEngine.checkMaxKeyBytes(bytes);
+      assembly.maxKeyBytes(bytes);
       return this;
     }
 
@@ -878,17 +820,8 @@ public final class Replica implements AutoCloseable {
      * Applied when the replica starts, which refuses values below 1.
      */
     Builder fullStateBudget(long budgetBytes, int chunkBytes) {
-      this.fullStateBudgetBytes = budgetBytes;
-      this.fullStateChunkBytes = chunkBytes;
+      assembly.fullStateBudget(budgetBytes, chunkBytes);
       return this;
-    }
-
-    private static Duration positive(String name, Duration interval) {
-      Objects.requireNonNull(interval, name);
-      if (interval.isZero() || interval.isNegative()) {
-        throw new IllegalArgumentException(name + " must be > 0: " + name + "=" + interval);
-      }
-      return interval;
     }
 
     /**
@@ -905,11 +838,7 @@ public final class Replica implements AutoCloseable {
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public Builder drainTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative()) {
-        throw new IllegalArgumentException("must be >= 0: drainTimeout=" + timeout);
-      }
-      this.drainTimeout = timeout;
+      assembly.drainTimeout(timeout);
       return this;
     }
 
@@ -931,7 +860,7 @@ public final class Replica implements AutoCloseable {
      * @throws NullPointerException if {@code directory} is null
      */
     public Builder dataDirectory(Path directory) {
-      this.dataDirectory = Objects.requireNonNull(directory, "directory");
+      assembly.dataDirectory(directory);
       return this;
     }
 
@@ -947,7 +876,7 @@ public final class Replica implements AutoCloseable {
      * @throws NullPointerException if {@code policy} is null
      */
     public Builder fsyncPolicy(FsyncPolicy policy) {
-      this.fsyncPolicy = Objects.requireNonNull(policy, "policy");
+      assembly.fsyncPolicy(policy);
       return this;
     }
 
@@ -956,7 +885,7 @@ public final class Replica implements AutoCloseable {
      * fsync) or to model what a crash keeps. Default: the store itself.
      */
     Builder storeWrapper(UnaryOperator<DurableStore> wrapper) {
-      this.storeWrapper = Objects.requireNonNull(wrapper, "wrapper");
+      assembly.storeWrapper(wrapper);
       return this;
     }
 
@@ -969,7 +898,7 @@ public final class Replica implements AutoCloseable {
      * @throws NullPointerException if {@code physicalClock} is null
      */
     public Builder physicalClock(PhysicalClock physicalClock) {
-      this.physicalClock = Objects.requireNonNull(physicalClock, "physicalClock");
+      assembly.physicalClock(physicalClock);
       return this;
     }
 
@@ -989,9 +918,7 @@ public final class Replica implements AutoCloseable {
      *     timestamp can hold
      */
     public Builder maxClockOffset(Duration maxOffset) {
-      // Validated by the clock's own builder, which names the bad value.
-      HybridLogicalClock.builder().maxOffset(maxOffset);
-      this.maxClockOffset = maxOffset;
+      assembly.maxClockOffset(maxOffset);
       return this;
     }
 
@@ -1006,7 +933,7 @@ public final class Replica implements AutoCloseable {
      * @throws NullPointerException if {@code policy} is null
      */
     public Builder clockSkewPolicy(ClockSkewPolicy policy) {
-      this.clockSkewPolicy = Objects.requireNonNull(policy, "policy");
+      assembly.clockSkewPolicy(policy);
       return this;
     }
 
@@ -1023,113 +950,7 @@ public final class Replica implements AutoCloseable {
      *     not a store, another replica's, an incompatible version, corrupt, or in use
      */
     public Replica start() {
-      if (replicaId == null) {
-        throw new IllegalStateException("replicaId is required");
-      }
-      if (transport == null) {
-        throw new IllegalStateException("transport is required");
-      }
-      if (clock != null && maxClockOffset != null) {
-        throw new IllegalStateException(
-            "maxClockOffset "
-                + maxClockOffset
-                + " applies to the clock the replica makes, but a clock was given ("
-                + clock
-                + "): set the offset on that clock's builder");
-      }
-      DurableStore store =
-          dataDirectory == null
-              ? null
-              : storeWrapper.apply(RocksDbStore.open(dataDirectory, replicaId, fsyncPolicy));
-      try {
-        return start(store);
-      } catch (RuntimeException e) {
-        if (store != null) {
-          store.close();
-        }
-        throw e;
-      }
-    }
-
-    private Replica start(DurableStore store) {
-      Recovered recovered = store == null ? null : store.recover();
-      HlcTimestamp issued =
-          recovered == null ? HlcTimestamp.ZERO : HlcTimestamp.fromPacked(recovered.hlcBound());
-      HybridLogicalClock hlc = clock;
-      if (hlc == null) {
-        HybridLogicalClock.Builder b = HybridLogicalClock.builder().startAfter(issued);
-        if (physicalClock != null) {
-          b.physicalClock(physicalClock);
-        }
-        if (maxClockOffset != null) {
-          b.maxOffset(maxClockOffset);
-        }
-        hlc = b.build();
-      } else if (recovered != null
-          && !recovered.created()
-          && hlc.current().compareTo(issued) <= 0) {
-        throw new IllegalStateException(
-            "the given clock is at "
-                + hlc.current()
-                + ", not after "
-                + issued
-                + ", the last timestamp replica "
-                + replicaId
-                + " issued before it restarted (data directory "
-                + dataDirectory
-                + "): build it with HybridLogicalClock.builder().startAfter(...), or let the"
-                + " replica make its clock");
-      }
-      if (ticker != null
-          && scheduler != null
-          && scheduler.ticker() != Ticker.system()
-          && scheduler.ticker() != ticker) {
-        throw new IllegalStateException(
-            "ticker "
-                + ticker
-                + " conflicts with the scheduler's own ticker "
-                + scheduler.ticker()
-                + ": every wait and timer must read one clock; set one of them");
-      }
-      ScheduledExecutorService owned = null;
-      EngineScheduler timers = scheduler;
-      if (timers == null) {
-        owned =
-            Executors.newSingleThreadScheduledExecutor(
-                task -> {
-                  Thread thread = new Thread(task, "converge-replica-" + replicaId.name());
-                  thread.setDaemon(true);
-                  return thread;
-                });
-        timers = EngineScheduler.of(owned);
-      }
-      if (ticker != null) {
-        timers = timers.withTicker(ticker);
-      }
-      ReplicationEngine engine =
-          new ReplicationEngine(
-              replicaId,
-              transport,
-              hlc,
-              timers,
-              antiEntropyInterval,
-              resendInterval,
-              maxLogEntries,
-              hlc.now().packed(),
-              keys,
-              families,
-              meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(),
-              store,
-              clockSkewPolicy,
-              listenerExecutor);
-      engine.maxKeyBytes(maxKeyBytes);
-      engine.fullStateBudget(fullStateBudgetBytes, fullStateChunkBytes);
-      if (recovered != null) {
-        engine.restore(recovered);
-      }
-      engine.start();
-      return new Replica(
-          engine, owned, drainTimeout, defaultConsistency, consistencyByPrefix, writeTimeout);
+      return assembly.start();
     }
   }
 }

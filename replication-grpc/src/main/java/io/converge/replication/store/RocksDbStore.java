@@ -1,33 +1,22 @@
 package io.converge.replication.store;
 
+import static io.converge.replication.store.RocksDbErrors.translate;
+
 import io.converge.clocks.ReplicaId;
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
-import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
-import org.rocksdb.RocksIterator;
-import org.rocksdb.Status;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -47,6 +36,16 @@ import org.rocksdb.WriteOptions;
  */
 public final class RocksDbStore implements DurableStore {
 
+  // Design: this class writes (appends, checkpoints) and owns the database's life; the key layout
+  // of the package documentation is below. Package-private classes of one job each do the rest:
+  // - StoreRecovery: opening, on the caller's thread: the directory checked, the metadata checked
+  //   or created, and every record read back and checked into what recover() hands out;
+  // - GroupCommit: which tickets are written and which durable, the fsyncs between them (the
+  //   leader/follower group commit, or the converge-store-syncer thread) and whether the store
+  //   closed;
+  // - RocksDbErrors: RocksDB's failures as StoreExceptions naming the directory;
+  // - RecordCodec: the bytes of one record.
+
   /** The version of the layout in the package documentation; stored under {@code Mformat}. */
   static final int FORMAT_VERSION = 1;
 
@@ -59,16 +58,6 @@ public final class RocksDbStore implements DurableStore {
   static final byte[] META_HLC = metaKey("hlc");
   static final byte[] META_TICKET = metaKey("ticket");
 
-  /**
-   * The names of the files RocksDB writes while creating a database, before {@code CURRENT} exists:
-   * a directory holding only these is a creation that was interrupted, not someone else's files.
-   */
-  private static final Pattern ROCKSDB_CREATION_FILE =
-      Pattern.compile(
-          "LOCK|IDENTITY|LOG|LOG\\.old\\.\\d+|(MANIFEST|OPTIONS)-\\d+(\\.dbtmp)?|\\d+\\.(log|dbtmp)");
-
-  private static final long NOT_PENDING = Long.MIN_VALUE;
-
   private final Path directory;
   private final String where;
   private final FsyncPolicy policy;
@@ -79,7 +68,6 @@ public final class RocksDbStore implements DurableStore {
   /** Held (shared) by every call that uses {@link #db}; {@link #close()} takes it exclusively. */
   private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
 
-  private volatile boolean closed;
   private boolean closeStarted; // guarded by closeLock
   private final Object closeLock = new Object();
 
@@ -90,18 +78,10 @@ public final class RocksDbStore implements DurableStore {
   private Recovered recovered;
   private String recoverUnavailable;
 
-  // Guarded by syncLock.
-  private final ReentrantLock syncLock = new ReentrantLock();
-  private final Condition durableChanged = syncLock.newCondition();
-  private final Condition syncWork = syncLock.newCondition();
-  private long written;
-  private long durable;
-  private boolean syncing;
-  private boolean stopping;
-  private long pendingSince = NOT_PENDING;
-  private StoreException syncFailure;
-
-  private final Thread syncer;
+  /**
+   * Which tickets are durable, and the fsyncs that make them so; knows whether the store closed.
+   */
+  private final GroupCommit commit;
 
   private RocksDbStore(
       Path directory,
@@ -120,14 +100,7 @@ public final class RocksDbStore implements DurableStore {
     this.recovered = recovered;
     this.hlcBound = recovered.hlcBound();
     this.lastTicket = lastTicket;
-    this.written = lastTicket;
-    this.durable = lastTicket;
-    if (policy.kind() == FsyncPolicy.Kind.GROUP) {
-      syncer = new Thread(this::runSyncer, "converge-store-syncer");
-      syncer.setDaemon(true);
-    } else {
-      syncer = null;
-    }
+    this.commit = new GroupCommit(db, where, policy, lifecycle, lastTicket);
   }
 
   /**
@@ -157,7 +130,7 @@ public final class RocksDbStore implements DurableStore {
     Objects.requireNonNull(replica, "replica");
     Objects.requireNonNull(policy, "policy");
     String where = describe(directory);
-    boolean create = prepareDirectory(directory, where);
+    boolean create = StoreRecovery.prepareDirectory(directory, where);
     RocksDB.loadLibrary();
     Options options = new Options();
     WriteOptions writeOptions = new WriteOptions();
@@ -171,14 +144,18 @@ public final class RocksDbStore implements DurableStore {
           .setMaxLogFileSize(8L << 20);
       // The write-ahead log stays on and is written to the OS on every write; fsyncs are ours.
       writeOptions.setSync(false).setDisableWAL(false);
-      db = openDb(options, directory, where);
-      Opened opened = readAll(db, directory, where, replica, create);
+      db = StoreRecovery.openDb(options, directory, where);
+      StoreRecovery.Opened opened = StoreRecovery.readAll(db, where, replica, create);
       RocksDbStore store =
           new RocksDbStore(
-              directory, policy, options, writeOptions, db, opened.recovered, opened.lastTicket);
-      if (store.syncer != null) {
-        store.syncer.start();
-      }
+              directory,
+              policy,
+              options,
+              writeOptions,
+              db,
+              opened.recovered(),
+              opened.lastTicket());
+      store.commit.start();
       return store;
     } catch (RuntimeException | Error e) {
       if (db != null) {
@@ -188,264 +165,6 @@ public final class RocksDbStore implements DurableStore {
       options.close();
       throw e;
     }
-  }
-
-  /** Returns true if the store must be created, after making sure the directory exists. */
-  private static boolean prepareDirectory(Path directory, String where) {
-    try {
-      if (Files.exists(directory) && !Files.isDirectory(directory)) {
-        throw new StoreException(
-            StoreException.Reason.NOT_A_STORE, "data directory " + where + " is not a directory");
-      }
-      Files.createDirectories(directory);
-      List<String> names;
-      try (Stream<Path> s = Files.list(directory)) {
-        names = s.map(p -> p.getFileName().toString()).sorted().toList();
-      }
-      if (names.isEmpty() || names.contains("CURRENT")) {
-        return names.isEmpty();
-      }
-      if (names.stream().allMatch(n -> ROCKSDB_CREATION_FILE.matcher(n).matches())) {
-        return true; // RocksDB was creating the database when the process died: finish the job
-      }
-      throw new StoreException(
-          StoreException.Reason.NOT_A_STORE,
-          "data directory "
-              + where
-              + " is not empty and holds no store (no RocksDB CURRENT file): found "
-              + (names.size() <= 5
-                  ? names
-                  : names.subList(0, 5) + " and " + (names.size() - 5) + " more"));
-    } catch (IOException e) {
-      throw new StoreException(
-          StoreException.Reason.IO, "cannot prepare data directory " + where + ": " + e, e);
-    }
-  }
-
-  private static RocksDB openDb(Options options, Path directory, String where) {
-    try {
-      return RocksDB.open(options, directory.toString());
-    } catch (RocksDBException e) {
-      throw translate(e, where, "cannot open");
-    }
-  }
-
-  /** What {@link #readAll} found. */
-  private record Opened(Recovered recovered, long lastTicket) {}
-
-  private static Opened readAll(
-      RocksDB db, Path directory, String where, ReplicaId replica, boolean create) {
-    try {
-      byte[] format = db.get(META_FORMAT);
-      if (format == null) {
-        if (!create && !isEmpty(db, where)) {
-          throw new StoreException(
-              StoreException.Reason.NOT_A_STORE,
-              "data directory "
-                  + where
-                  + " holds a RocksDB database without a Converge store's metadata (no key "
-                  + describeKey(META_FORMAT)
-                  + ")");
-        }
-        initialise(db, replica);
-        return new Opened(new Recovered(new TreeMap<>(), List.of(), 0, true), 0);
-      }
-      int version = metaInt(format, META_FORMAT, where);
-      if (version != FORMAT_VERSION) {
-        throw new StoreException(
-            StoreException.Reason.INCOMPATIBLE_VERSION,
-            "data directory "
-                + where
-                + " has store format version "
-                + version
-                + ", this code reads version "
-                + FORMAT_VERSION);
-      }
-      byte[] owner = db.get(META_REPLICA);
-      if (owner == null) {
-        throw corrupt(where, describeKey(META_REPLICA), "missing");
-      }
-      String ownerName = new String(owner, StandardCharsets.UTF_8);
-      if (!ownerName.equals(replica.toString())) {
-        throw new StoreException(
-            StoreException.Reason.OTHER_REPLICA,
-            "data directory " + where + " belongs to replica " + ownerName + ", not " + replica);
-      }
-      Opened opened = scan(db, where);
-      // Make what the last run wrote without an fsync durable, so old tickets count as durable.
-      db.syncWal();
-      return opened;
-    } catch (RocksDBException e) {
-      throw translate(e, where, "cannot read");
-    }
-  }
-
-  private static boolean isEmpty(RocksDB db, String where) throws RocksDBException {
-    try (RocksIterator it = db.newIterator()) {
-      it.seekToFirst();
-      boolean empty = !it.isValid();
-      it.status();
-      return empty;
-    }
-  }
-
-  private static void initialise(RocksDB db, ReplicaId replica) throws RocksDBException {
-    try (WriteBatch batch = new WriteBatch();
-        WriteOptions sync = new WriteOptions().setSync(true)) {
-      batch.put(META_FORMAT, ByteBuffer.allocate(4).putInt(FORMAT_VERSION).array());
-      batch.put(META_REPLICA, replica.toString().getBytes(StandardCharsets.UTF_8));
-      batch.put(META_HLC, longBytes(0));
-      batch.put(META_TICKET, longBytes(0));
-      db.write(sync, batch);
-    }
-  }
-
-  /** Reads every key, which makes RocksDB verify the checksum of every block it reads. */
-  private static Opened scan(RocksDB db, String where) throws RocksDBException {
-    TreeMap<String, StoredRecord> states = new TreeMap<>();
-    List<StoredRecord> log = new ArrayList<>();
-    long hlc = -1;
-    long metaTicket = -1;
-    long maxLogTicket = 0;
-    try (ReadOptions read = new ReadOptions().setVerifyChecksums(true).setFillCache(false);
-        RocksIterator it = db.newIterator(read)) {
-      for (it.seekToFirst(); it.isValid(); it.next()) {
-        byte[] key = it.key();
-        byte[] value = it.value();
-        if (key.length == 0) {
-          throw corrupt(where, "(empty key)", "unexpected key");
-        }
-        switch (key[0]) {
-          case LOG -> {
-            if (key.length != 13) {
-              throw corrupt(
-                  where, describeKey(key), "a log key is 13 bytes, this one " + key.length);
-            }
-            long ticket = ByteBuffer.wrap(key, 1, 8).getLong();
-            if (ticket < 1 || ticket < maxLogTicket) {
-              throw corrupt(where, describeKey(key), "ticket out of order after " + maxLogTicket);
-            }
-            maxLogTicket = ticket;
-            log.add(decode(value, key, where));
-          }
-          case STATE -> {
-            String name = stateName(key, where);
-            StoredRecord r = decode(value, key, where);
-            if (!r.key().equals(name)) {
-              throw corrupt(where, describeKey(key), "holds the state of key \"" + r.key() + "\"");
-            }
-            states.put(name, r);
-          }
-          case META -> {
-            if (Arrays.equals(key, META_HLC)) {
-              hlc = metaLong(value, key, where);
-            } else if (Arrays.equals(key, META_TICKET)) {
-              metaTicket = metaLong(value, key, where);
-            } else if (!Arrays.equals(key, META_FORMAT) && !Arrays.equals(key, META_REPLICA)) {
-              throw corrupt(where, describeKey(key), "unknown metadata key");
-            }
-          }
-          default -> throw corrupt(where, describeKey(key), "unknown key");
-        }
-      }
-      it.status();
-    }
-    if (hlc < 0) {
-      throw corrupt(where, describeKey(META_HLC), "missing or negative");
-    }
-    if (metaTicket < 0) {
-      throw corrupt(where, describeKey(META_TICKET), "missing");
-    }
-    if (metaTicket < maxLogTicket) {
-      throw corrupt(
-          where,
-          describeKey(META_TICKET),
-          "last ticket " + metaTicket + " is below the logged ticket " + maxLogTicket);
-    }
-    return new Opened(new Recovered(states, log, hlc, false), metaTicket);
-  }
-
-  private static StoredRecord decode(byte[] value, byte[] key, String where) {
-    try {
-      return RecordCodec.decode(value);
-    } catch (IllegalArgumentException e) {
-      throw new StoreException(
-          StoreException.Reason.CORRUPT,
-          "data directory "
-              + where
-              + ": the record at key "
-              + describeKey(key)
-              + " does not decode: "
-              + e.getMessage(),
-          e);
-    }
-  }
-
-  private static String stateName(byte[] key, String where) {
-    try {
-      String name = RecordCodec.fromUtf8(key, 1, key.length - 1);
-      if (name.isEmpty()) {
-        throw corrupt(where, describeKey(key), "empty state key");
-      }
-      return name;
-    } catch (CharacterCodingException e) {
-      throw corrupt(where, describeKey(key), "state key is not valid UTF-8");
-    }
-  }
-
-  private static int metaInt(byte[] value, byte[] key, String where) {
-    if (value.length != 4) {
-      throw corrupt(where, describeKey(key), "expected 4 bytes, found " + value.length);
-    }
-    return ByteBuffer.wrap(value).getInt();
-  }
-
-  private static long metaLong(byte[] value, byte[] key, String where) {
-    if (value.length != 8) {
-      throw corrupt(where, describeKey(key), "expected 8 bytes, found " + value.length);
-    }
-    long v = ByteBuffer.wrap(value).getLong();
-    if (v < 0) {
-      throw corrupt(where, describeKey(key), "negative value " + v);
-    }
-    return v;
-  }
-
-  private static StoreException corrupt(String where, String key, String detail) {
-    return new StoreException(
-        StoreException.Reason.CORRUPT, "data directory " + where + ": key " + key + ": " + detail);
-  }
-
-  /** Maps a RocksDB failure to a reason: lock held, checksum or format failure, or I/O. */
-  private static StoreException translate(RocksDBException e, String where, String action) {
-    Status status = e.getStatus();
-    Status.Code code = status == null ? null : status.getCode();
-    String message = String.valueOf(e.getMessage());
-    StoreException.Reason reason;
-    if (code == Status.Code.Corruption || message.startsWith("Corruption")) {
-      reason = StoreException.Reason.CORRUPT;
-    } else if (code == Status.Code.IOError && isLockFailure(message)) {
-      reason = StoreException.Reason.LOCKED;
-    } else {
-      reason = StoreException.Reason.IO;
-    }
-    String detail =
-        switch (reason) {
-          case CORRUPT -> "data directory " + where + " is corrupt: " + message;
-          case LOCKED ->
-              "data directory "
-                  + where
-                  + " is open in another process or store instance (RocksDB LOCK): "
-                  + message;
-          default -> action + " data directory " + where + ": " + message;
-        };
-    return new StoreException(reason, detail, e);
-  }
-
-  private static boolean isLockFailure(String message) {
-    // RocksDB: "lock hold by current process" in this JVM, "While lock file: .../LOCK: Resource
-    // temporarily unavailable" when another process holds the fcntl lock.
-    return message.contains("/LOCK") || message.contains("lock hold by current process");
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -503,24 +222,11 @@ public final class RocksDbStore implements DurableStore {
         lastTicket = ticket;
         this.hlcBound = newHlc;
         tooLateToRecover("append");
-        written(ticket);
+        commit.written(ticket);
       }
       return ticket;
     } finally {
       lifecycle.readLock().unlock();
-    }
-  }
-
-  private void written(long ticket) {
-    syncLock.lock();
-    try {
-      written = ticket;
-      if (syncer != null && pendingSince == NOT_PENDING) {
-        pendingSince = System.nanoTime();
-        syncWork.signal();
-      }
-    } finally {
-      syncLock.unlock();
     }
   }
 
@@ -532,96 +238,7 @@ public final class RocksDbStore implements DurableStore {
       throw new IllegalArgumentException(
           "ticket was never issued by store " + where + ": ticket=" + ticket + ", last=" + last);
     }
-    if (policy.kind() == FsyncPolicy.Kind.NONE) {
-      return;
-    }
-    while (true) {
-      long target;
-      syncLock.lockInterruptibly();
-      try {
-        while (true) {
-          if (durable >= ticket) {
-            return;
-          }
-          if (syncFailure != null) {
-            throw new StoreException(
-                StoreException.Reason.IO,
-                "ticket " + ticket + " is not durable: " + syncFailure.getMessage(),
-                syncFailure);
-          }
-          if (closed) {
-            throw new IllegalStateException(
-                "store " + where + " closed before ticket " + ticket + " was durable");
-          }
-          if (syncer == null && !syncing) {
-            break; // leader: sync for everyone who waits
-          }
-          durableChanged.await();
-        }
-        syncing = true;
-        target = written;
-      } finally {
-        syncLock.unlock();
-      }
-      syncAndPublish(target);
-    }
-  }
-
-  /** Syncs the write-ahead log, then marks {@code target} durable or records the failure. */
-  private void syncAndPublish(long target) {
-    StoreException failure = null;
-    boolean synced = false;
-    lifecycle.readLock().lock();
-    try {
-      if (!closed) {
-        db.syncWal();
-        synced = true;
-      }
-    } catch (RocksDBException e) {
-      failure = translate(e, where, "cannot fsync the write-ahead log of");
-    } finally {
-      lifecycle.readLock().unlock();
-    }
-    syncLock.lock();
-    try {
-      syncing = false;
-      if (synced) {
-        durable = Math.max(durable, target);
-      } else if (failure != null && syncFailure == null) {
-        syncFailure = failure;
-      }
-      durableChanged.signalAll();
-    } finally {
-      syncLock.unlock();
-    }
-  }
-
-  private void runSyncer() {
-    long maxDelay = policy.maxDelay().toNanos();
-    while (true) {
-      long target;
-      syncLock.lock();
-      try {
-        while (!stopping && pendingSince == NOT_PENDING) {
-          syncWork.awaitUninterruptibly();
-        }
-        long wait;
-        while (!stopping && (wait = pendingSince + maxDelay - System.nanoTime()) > 0) {
-          syncWork.awaitNanos(wait);
-        }
-        if (stopping || syncFailure != null) {
-          return;
-        }
-        pendingSince = NOT_PENDING;
-        syncing = true;
-        target = written;
-      } catch (InterruptedException e) {
-        return; // only close() interrupts, and it syncs what is left
-      } finally {
-        syncLock.unlock();
-      }
-      syncAndPublish(target);
-    }
+    commit.awaitDurable(ticket);
   }
 
   @Override
@@ -675,28 +292,7 @@ public final class RocksDbStore implements DurableStore {
         tooLateToRecover("checkpoint");
         target = lastTicket;
       }
-      try {
-        db.syncWal();
-      } catch (RocksDBException e) {
-        StoreException failure = translate(e, where, "cannot fsync the checkpoint of");
-        syncLock.lock();
-        try {
-          if (syncFailure == null) {
-            syncFailure = failure;
-          }
-          durableChanged.signalAll();
-        } finally {
-          syncLock.unlock();
-        }
-        throw failure;
-      }
-      syncLock.lock();
-      try {
-        durable = Math.max(durable, target);
-        durableChanged.signalAll();
-      } finally {
-        syncLock.unlock();
-      }
+      commit.syncCheckpoint(target);
     } finally {
       lifecycle.readLock().unlock();
     }
@@ -722,34 +318,11 @@ public final class RocksDbStore implements DurableStore {
       }
       closeStarted = true;
     }
-    if (syncer != null) {
-      syncLock.lock();
-      try {
-        stopping = true;
-        syncWork.signalAll();
-      } finally {
-        syncLock.unlock();
-      }
-      joinUninterruptibly(syncer);
-    }
-    StoreException failure = null;
+    commit.stopSyncer();
+    StoreException failure;
     lifecycle.writeLock().lock();
     try {
-      syncLock.lock();
-      try {
-        if (policy.kind() != FsyncPolicy.Kind.NONE && syncFailure == null && written > durable) {
-          try {
-            db.syncWal();
-            durable = written;
-          } catch (RocksDBException e) {
-            failure = translate(e, where, "cannot fsync on close");
-          }
-        }
-        closed = true;
-        durableChanged.signalAll();
-      } finally {
-        syncLock.unlock();
-      }
+      failure = commit.close();
       try {
         db.closeE();
       } catch (RocksDBException e) {
@@ -783,13 +356,13 @@ public final class RocksDbStore implements DurableStore {
 
   @Override
   public String toString() {
-    return "RocksDbStore[" + where + ", " + policy + (closed ? ", closed]" : "]");
+    return "RocksDbStore[" + where + ", " + policy + (commit.isClosed() ? ", closed]" : "]");
   }
 
   // ---------------------------------------------------------------------------------------------
 
   private void ensureOpen() {
-    if (closed) {
+    if (commit.isClosed()) {
       throw new IllegalStateException("store " + where + " is closed");
     }
   }
@@ -804,21 +377,6 @@ public final class RocksDbStore implements DurableStore {
   private static void requireHlc(long hlcBound) {
     if (hlcBound < 0) {
       throw new IllegalArgumentException("hlcBound must be >= 0: hlcBound=" + hlcBound);
-    }
-  }
-
-  private static void joinUninterruptibly(Thread thread) {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        thread.join(TimeUnit.SECONDS.toMillis(60));
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
     }
   }
 

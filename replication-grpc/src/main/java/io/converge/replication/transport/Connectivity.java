@@ -44,8 +44,24 @@ final class Connectivity {
     return !a.equals(b) && connected.contains(Link.of(a, b));
   }
 
-  void cut(ReplicaId a, ReplicaId b) {
-    cuts.add(Link.of(a, b));
+  /** Cuts every link between a replica of {@code sideA} and one of {@code sideB}, if disjoint. */
+  void cut(TreeSet<ReplicaId> sideA, TreeSet<ReplicaId> sideB) {
+    TreeSet<ReplicaId> both = new TreeSet<>(sideA);
+    both.retainAll(sideB);
+    if (!both.isEmpty()) {
+      throw new IllegalArgumentException(
+          "partition sides must be disjoint: sideA="
+              + sideA
+              + ", sideB="
+              + sideB
+              + ", shared="
+              + both);
+    }
+    for (ReplicaId x : sideA) {
+      for (ReplicaId y : sideB) {
+        cuts.add(Link.of(x, y));
+      }
+    }
   }
 
   void isolate(ReplicaId id) {

@@ -112,6 +112,20 @@ final class EventQueue {
     count(event, 1);
   }
 
+  /**
+   * Schedules {@code action} at {@code time}, cancelled if {@code owner} (null for the network's
+   * own) dies first; an action of an owner already dead is done at once and never runs.
+   */
+  Action schedule(long time, InMemoryTransport owner, Runnable action) {
+    Action scheduled = new Action(time, owner, action);
+    if (owner != null && !owner.isAlive()) {
+      scheduled.done = true;
+    } else {
+      add(scheduled);
+    }
+    return scheduled;
+  }
+
   boolean remove(Event event) {
     if (!queue.remove(event)) {
       return false;

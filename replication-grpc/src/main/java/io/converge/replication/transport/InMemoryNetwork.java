@@ -6,12 +6,10 @@ import io.converge.clocks.ReplicaId;
 import io.converge.replication.codec.WireLimits;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A simulated network of replicas, deterministic and replayable, with virtual time and fault
@@ -105,51 +103,31 @@ public final class InMemoryNetwork {
   //   over Connectivity: the rules of who is connected (partitions, isolations, suspensions);
   // - MessageCarrier: the fate of each message (loss, duplication, delay, FIFO or reordered),
   //   its bytes on the way, and the counters;
-  // - InMemoryTransport: one replica's Transport, a view of the network from that replica.
+  // - InMemoryTransport: one replica's Transport, a view of the network from that replica;
+  // - VirtualClocks: virtual time read as the wall clocks of the network and of each replica;
+  // - NetworkSettings: the builder's settings and their checks, read once by build().
 
   /** The default {@link Builder#startTime}: 2025-01-01T00:00:00Z. */
   public static final Instant DEFAULT_START_TIME = Instant.parse("2025-01-01T00:00:00Z");
-
-  private static final long NANOS_PER_MILLI = 1_000_000L;
 
   /** Every method holds it, also while callbacks run; see the class documentation. */
   private final Object lock = new Object();
 
   private final long seed;
-  private final long minDelayNanos;
-  private final long maxDelayNanos;
-  private final double loss;
-  private final double duplication;
-  private final boolean reorder;
-  private final long startMillis;
   private final EventQueue events;
+  private final VirtualClocks clocks;
   private final Topology topology;
-  private final Map<ReplicaId, Long> skewMillis = new ConcurrentHashMap<>();
 
-  private InMemoryNetwork(Builder b) {
-    this.seed = b.seed;
-    this.minDelayNanos = b.minDelayNanos;
-    this.maxDelayNanos = b.maxDelayNanos;
-    this.loss = b.loss;
-    this.duplication = b.duplication;
-    this.reorder = b.reorder;
-    this.startMillis = b.startTime.toEpochMilli();
+  /** Reads {@code settings} now, not later: the builder may change them for another network. */
+  private InMemoryNetwork(NetworkSettings settings) {
+    this.seed = settings.seed;
     this.events = new EventQueue(lock, seed);
+    this.clocks = new VirtualClocks(settings.startTime.toEpochMilli(), events);
     this.topology =
         new Topology(
             events,
-            b.reconnectDelay.toNanos(),
-            t ->
-                new MessageCarrier(
-                    t,
-                    events,
-                    seed,
-                    minDelayNanos,
-                    maxDelayNanos,
-                    loss,
-                    duplication,
-                    reorder,
-                    b.maxMessageBytes));
+            settings.reconnectDelay.toNanos(),
+            t -> new MessageCarrier(t, events, settings));
   }
 
   /**
@@ -208,12 +186,7 @@ public final class InMemoryNetwork {
   public void crash(ReplicaId id) {
     Objects.requireNonNull(id, "id");
     synchronized (lock) {
-      InMemoryTransport endpoint = topology.endpoint(id);
-      if (!endpoint.isAlive()) {
-        throw new IllegalStateException(
-            "cannot crash a replica whose transport is " + endpoint.state() + ": id=" + id);
-      }
-      topology.kill(endpoint, InMemoryTransport.State.CRASHED, "crashed");
+      topology.crash(id);
     }
   }
 
@@ -231,12 +204,7 @@ public final class InMemoryNetwork {
   public Transport restart(ReplicaId id) {
     Objects.requireNonNull(id, "id");
     synchronized (lock) {
-      InMemoryTransport endpoint = topology.endpoint(id);
-      if (endpoint.state() != InMemoryTransport.State.CRASHED) {
-        throw new IllegalStateException(
-            "only a crashed replica can restart: id=" + id + ", state=" + endpoint.state());
-      }
-      return transport(id);
+      return topology.restart(this, id);
     }
   }
 
@@ -255,18 +223,8 @@ public final class InMemoryNetwork {
   public void partition(Set<ReplicaId> sideA, Set<ReplicaId> sideB) {
     TreeSet<ReplicaId> a = new TreeSet<>(Objects.requireNonNull(sideA, "sideA"));
     TreeSet<ReplicaId> b = new TreeSet<>(Objects.requireNonNull(sideB, "sideB"));
-    TreeSet<ReplicaId> both = new TreeSet<>(a);
-    both.retainAll(b);
-    if (!both.isEmpty()) {
-      throw new IllegalArgumentException(
-          "partition sides must be disjoint: sideA=" + a + ", sideB=" + b + ", shared=" + both);
-    }
     synchronized (lock) {
-      for (ReplicaId x : a) {
-        for (ReplicaId y : b) {
-          topology.connectivity().cut(x, y);
-        }
-      }
+      topology.connectivity().cut(a, b);
       topology.reconcile("partitioned", MessageCarrier.Drop.PARTITION);
     }
   }
@@ -359,7 +317,7 @@ public final class InMemoryNetwork {
    * @return the virtual wall-clock time in milliseconds
    */
   public long currentTimeMillis() {
-    return startMillis + events.nowNanos() / NANOS_PER_MILLI;
+    return clocks.currentTimeMillis();
   }
 
   /**
@@ -377,25 +335,10 @@ public final class InMemoryNetwork {
    */
   public PhysicalClock clock(ReplicaId id, Duration skew) {
     Objects.requireNonNull(id, "id");
-    long millis = Objects.requireNonNull(skew, "skew").toMillis();
+    Objects.requireNonNull(skew, "skew");
     synchronized (lock) {
-      long reading = currentTimeMillis() + millis;
-      if (reading < 0 || reading > HlcTimestamp.MAX_PHYSICAL) {
-        throw new IllegalArgumentException(
-            "skewed clock would read outside 0.."
-                + HlcTimestamp.MAX_PHYSICAL
-                + ": id="
-                + id
-                + ", skew="
-                + skew
-                + ", reading="
-                + reading);
-      }
-      skewMillis.put(id, millis);
+      return clocks.skewed(id, skew);
     }
-    // Without the network's lock: a replica reads its clock under its own lock, while the thread
-    // that drives the network calls the replica under the network's lock.
-    return () -> currentTimeMillis() + skewMillis.get(id);
   }
 
   /**
@@ -447,14 +390,7 @@ public final class InMemoryNetwork {
       throw new IllegalArgumentException("delay must be >= 0: after=" + after);
     }
     synchronized (lock) {
-      EventQueue.Action scheduled =
-          events.new Action(Math.addExact(events.nowNanos(), after.toNanos()), owner, action);
-      if (owner != null && !owner.isAlive()) {
-        scheduled.done = true;
-      } else {
-        events.add(scheduled);
-      }
-      return scheduled;
+      return events.schedule(Math.addExact(events.nowNanos(), after.toNanos()), owner, action);
     }
   }
 
@@ -570,18 +506,8 @@ public final class InMemoryNetwork {
           + seed
           + ", now="
           + Duration.ofNanos(events.nowNanos())
-          + ", delay=["
-          + Duration.ofNanos(minDelayNanos)
           + ", "
-          + Duration.ofNanos(maxDelayNanos)
-          + "], loss="
-          + loss
-          + ", duplication="
-          + duplication
-          + ", reorder="
-          + reorder
-          + ", maxMessageBytes="
-          + topology.carrier().maxMessageBytes()
+          + topology.carrier().faults()
           + ", inFlight="
           + events.messagesInFlight()
           + ", "
@@ -718,15 +644,7 @@ public final class InMemoryNetwork {
     /** The default {@link #reconnectDelay}: one second. */
     public static final Duration DEFAULT_RECONNECT_DELAY = Duration.ofSeconds(1);
 
-    private long seed = new Random().nextLong();
-    private long minDelayNanos;
-    private long maxDelayNanos;
-    private double loss;
-    private double duplication;
-    private boolean reorder;
-    private int maxMessageBytes = WireLimits.DEFAULT_MAX_MESSAGE_BYTES;
-    private Instant startTime = DEFAULT_START_TIME;
-    private Duration reconnectDelay = DEFAULT_RECONNECT_DELAY;
+    private final NetworkSettings settings = new NetworkSettings();
 
     private Builder() {}
 
@@ -737,7 +655,7 @@ public final class InMemoryNetwork {
      * @return this builder
      */
     public Builder seed(long seed) {
-      this.seed = seed;
+      settings.seed(seed);
       return this;
     }
 
@@ -754,14 +672,7 @@ public final class InMemoryNetwork {
      * @throws ArithmeticException if {@code max} does not fit in a {@code long} of nanoseconds
      */
     public Builder delay(Duration min, Duration max) {
-      Objects.requireNonNull(min, "min");
-      Objects.requireNonNull(max, "max");
-      if (min.isNegative() || min.compareTo(max) > 0) {
-        throw new IllegalArgumentException(
-            "delay must be 0 <= min <= max: min=" + min + ", max=" + max);
-      }
-      this.maxDelayNanos = max.toNanos();
-      this.minDelayNanos = min.toNanos();
+      settings.delay(min, max);
       return this;
     }
 
@@ -773,7 +684,7 @@ public final class InMemoryNetwork {
      * @throws IllegalArgumentException if {@code probability} is not in {@code [0, 1]}
      */
     public Builder loss(double probability) {
-      this.loss = checkProbability("loss", probability);
+      settings.loss(probability);
       return this;
     }
 
@@ -786,7 +697,7 @@ public final class InMemoryNetwork {
      * @throws IllegalArgumentException if {@code probability} is not in {@code [0, 1]}
      */
     public Builder duplication(double probability) {
-      this.duplication = checkProbability("duplication", probability);
+      settings.duplication(probability);
       return this;
     }
 
@@ -799,7 +710,7 @@ public final class InMemoryNetwork {
      * @return this builder
      */
     public Builder reorder(boolean reorder) {
-      this.reorder = reorder;
+      settings.reorder(reorder);
       return this;
     }
 
@@ -813,10 +724,7 @@ public final class InMemoryNetwork {
      * @throws IllegalArgumentException if {@code bytes} is less than 1
      */
     public Builder maxMessageBytes(int bytes) {
-      if (bytes < 1) {
-        throw new IllegalArgumentException("maxMessageBytes must be >= 1: bytes=" + bytes);
-      }
-      this.maxMessageBytes = bytes;
+      settings.maxMessageBytes(bytes);
       return this;
     }
 
@@ -833,13 +741,7 @@ public final class InMemoryNetwork {
      * @throws IllegalArgumentException if {@code startTime} is out of that range
      */
     public Builder startTime(Instant startTime) {
-      Objects.requireNonNull(startTime, "startTime");
-      if (startTime.isBefore(Instant.EPOCH)
-          || startTime.isAfter(Instant.ofEpochMilli(HlcTimestamp.MAX_PHYSICAL))) {
-        throw new IllegalArgumentException(
-            "startTime must be from the Unix epoch to MAX_PHYSICAL ms: startTime=" + startTime);
-      }
-      this.startTime = startTime;
+      settings.startTime(startTime);
       return this;
     }
 
@@ -854,11 +756,7 @@ public final class InMemoryNetwork {
      * @throws IllegalArgumentException if {@code delay} is negative
      */
     public Builder reconnectDelay(Duration delay) {
-      Objects.requireNonNull(delay, "delay");
-      if (delay.isNegative()) {
-        throw new IllegalArgumentException("reconnectDelay must be >= 0: delay=" + delay);
-      }
-      this.reconnectDelay = delay;
+      settings.reconnectDelay(delay);
       return this;
     }
 
@@ -868,15 +766,7 @@ public final class InMemoryNetwork {
      * @return a new network with no transports, at virtual time zero
      */
     public InMemoryNetwork build() {
-      return new InMemoryNetwork(this);
-    }
-
-    private static double checkProbability(String name, double p) {
-      if (!(p >= 0.0 && p <= 1.0)) {
-        throw new IllegalArgumentException(
-            name + " must be a probability in [0, 1]: " + name + "=" + p);
-      }
-      return p;
+      return new InMemoryNetwork(settings);
     }
   }
 }

@@ -2,6 +2,7 @@ package io.converge.replication.transport;
 
 import io.converge.clocks.ReplicaId;
 import io.converge.replication.wire.v1.Envelope;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
@@ -58,30 +59,37 @@ final class MessageCarrier {
   private final Counters total = new Counters();
   private final TreeMap<Route, Counters> routes = new TreeMap<>();
 
-  /** The faults: see {@link InMemoryNetwork.Builder}. */
-  MessageCarrier(
-      Topology topology,
-      EventQueue events,
-      long seed,
-      long minDelayNanos,
-      long maxDelayNanos,
-      double loss,
-      double duplication,
-      boolean reorder,
-      int maxMessageBytes) {
+  /** The faults and the seed are read from {@code settings} now: see {@link NetworkSettings}. */
+  MessageCarrier(Topology topology, EventQueue events, NetworkSettings settings) {
     this.topology = topology;
     this.events = events;
-    this.random = new Random(seed);
-    this.minDelayNanos = minDelayNanos;
-    this.maxDelayNanos = maxDelayNanos;
-    this.loss = loss;
-    this.duplication = duplication;
-    this.reorder = reorder;
-    this.maxMessageBytes = maxMessageBytes;
+    this.random = new Random(settings.seed);
+    this.minDelayNanos = settings.minDelayNanos;
+    this.maxDelayNanos = settings.maxDelayNanos;
+    this.loss = settings.loss;
+    this.duplication = settings.duplication;
+    this.reorder = settings.reorder;
+    this.maxMessageBytes = settings.maxMessageBytes;
   }
 
   int maxMessageBytes() {
     return maxMessageBytes;
+  }
+
+  /** The faults and the size limit, for {@link InMemoryNetwork#toString()}. */
+  String faults() {
+    return "delay=["
+        + Duration.ofNanos(minDelayNanos)
+        + ", "
+        + Duration.ofNanos(maxDelayNanos)
+        + "], loss="
+        + loss
+        + ", duplication="
+        + duplication
+        + ", reorder="
+        + reorder
+        + ", maxMessageBytes="
+        + maxMessageBytes;
   }
 
   /**

@@ -58,6 +58,26 @@ final class Topology {
     return endpoint;
   }
 
+  /** See {@link InMemoryNetwork#crash}. */
+  void crash(ReplicaId id) {
+    InMemoryTransport endpoint = endpoint(id);
+    if (!endpoint.isAlive()) {
+      throw new IllegalStateException(
+          "cannot crash a replica whose transport is " + endpoint.state() + ": id=" + id);
+    }
+    kill(endpoint, InMemoryTransport.State.CRASHED, "crashed");
+  }
+
+  /** See {@link InMemoryNetwork#restart}. */
+  InMemoryTransport restart(InMemoryNetwork network, ReplicaId id) {
+    InMemoryTransport endpoint = endpoint(id);
+    if (endpoint.state() != InMemoryTransport.State.CRASHED) {
+      throw new IllegalStateException(
+          "only a crashed replica can restart: id=" + id + ", state=" + endpoint.state());
+    }
+    return newTransport(network, id);
+  }
+
   /** The latest transport of {@code id}; IllegalArgumentException if it has none. */
   InMemoryTransport endpoint(ReplicaId id) {
     InMemoryTransport endpoint = endpoints.get(id);
@@ -107,15 +127,13 @@ final class Topology {
       return;
     }
     reconcile(reason, MessageCarrier.Drop.PARTITION);
-    events.add(
-        events
-        .new Action(
-            Math.addExact(events.nowNanos(), reconnectDelayNanos),
-            null,
-            () -> {
-              connectivity.resume(link);
-              reconcile("reconnected", MessageCarrier.Drop.PARTITION);
-            }));
+    events.schedule(
+        Math.addExact(events.nowNanos(), reconnectDelayNanos),
+        null,
+        () -> {
+          connectivity.resume(link);
+          reconcile("reconnected", MessageCarrier.Drop.PARTITION);
+        });
   }
 
   /**
