@@ -586,8 +586,8 @@ public final class Replica implements AutoCloseable {
     private final Map<String, Consistency> consistencyByPrefix = new LinkedHashMap<>();
     private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
     private long maxKeyBytes = DEFAULT_MAX_KEY_BYTES;
-    private long fullStateBudgetBytes = ReplicationEngine.FULL_STATE_BUDGET_BYTES;
-    private int fullStateChunkBytes = ReplicationEngine.FULL_STATE_CHUNK_BYTES;
+    private long fullStateBudgetBytes = FullStateExchange.FULL_STATE_BUDGET_BYTES;
+    private int fullStateChunkBytes = FullStateExchange.FULL_STATE_CHUNK_BYTES;
     private final Map<String, Key<?>> keys = new LinkedHashMap<>();
     private final Map<String, Function<String, Key<?>>> families = new LinkedHashMap<>();
 
@@ -868,7 +868,7 @@ public final class Replica implements AutoCloseable {
      * @throws IllegalArgumentException if {@code bytes} is out of range; the message names it
      */
     public Builder maxKeyBytes(long bytes) {
-      this.maxKeyBytes = ReplicationEngine.checkMaxKeyBytes(bytes);
+      this.maxKeyBytes = FullStateExchange.checkMaxKeyBytes(bytes);
       return this;
     }
 

@@ -24,7 +24,6 @@ import io.converge.replication.wire.v1.Envelope;
 import io.converge.replication.wire.v1.FullStateAck;
 import io.converge.replication.wire.v1.FullStateChunk;
 import io.converge.replication.wire.v1.Handshake;
-import io.converge.replication.wire.v1.KeyDigest;
 import io.converge.replication.wire.v1.KeyedDelta;
 import io.converge.replication.wire.v1.Reject;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -80,6 +79,15 @@ import java.util.function.UnaryOperator;
  * on that thread. So no lock is held across I/O or an fsync, and no writer, transport callback or
  * timer thread waits for a disk: a durable write's future completes when its change is committed.
  *
+ * <h2>Components</h2>
+ *
+ * The engine keeps the values, the delta links and the transport callbacks, and delegates to
+ * components that share its state and its lock (each says which of its methods run under it):
+ *
+ * <ul>
+ *   <li>{@link FullStateExchange}: full states sent and received in chunks on a byte budget;
+ * </ul>
+ *
  * <p>The protocol the engine speaks is described in the package javadoc ({@code package-info.java},
  * <i>Protocol</i>).
  */
@@ -94,41 +102,6 @@ final class ReplicationEngine implements Transport.Listener {
    * PeerSession#MAX_PARTIAL_BATCHES_IN_FLIGHT}, or more in tests that need each write sent alone.
    */
   private int maxPartialBatchesInFlight = PeerSession.MAX_PARTIAL_BATCHES_IN_FLIGHT;
-
-  /**
-   * Full-state transfers a peer may have in progress at once (chunks received, not all of them). An
-   * honest peer sends each key's chunks one after the other, so it has one (two while a lost one
-   * expires); without a bound a peer could start a transfer for every declared key and make this
-   * replica hold a chunk table for each. A transfer beyond it is refused for now, not the link.
-   */
-  static final int MAX_ASSEMBLIES_PER_PEER = 8;
-
-  /**
-   * Full-state bytes in flight to a peer (chunks sent and not acknowledged), at most: further
-   * chunks wait for its {@code FullStateAck}s. Small enough that chunks never fill the transport's
-   * buffer for the peer, so deltas keep flowing beside a large transfer; large enough to keep a
-   * long link busy (2 MiB per 100 ms round trip is 20 MB/s).
-   */
-  static final long FULL_STATE_BUDGET_BYTES = 2L * 1024 * 1024;
-
-  /**
-   * The largest payload of one full-state chunk (less if the transport's messages are smaller):
-   * several fit the budget, so the link is not idle while one is acknowledged, and a delta queued
-   * behind a chunk waits for at most this many bytes.
-   */
-  static final int FULL_STATE_CHUNK_BYTES = 256 * 1024;
-
-  /** The largest full state of one key this replica accepts (see Replica.Builder#maxKeyBytes). */
-  private long maxKeyBytes = Replica.Builder.DEFAULT_MAX_KEY_BYTES;
-
-  /** {@link #FULL_STATE_BUDGET_BYTES}, or another budget in tests. */
-  private long fullStateBudget = FULL_STATE_BUDGET_BYTES;
-
-  /** {@link #FULL_STATE_CHUNK_BYTES}, or another size in tests. */
-  private int fullStateChunkBytes = FULL_STATE_CHUNK_BYTES;
-
-  /** The most keys {@link Stats#oversizedKeys()} names. */
-  static final int MAX_OVERSIZED_KEYS_REPORTED = 100;
 
   /** Records appended to the store between two checkpoints, at most. */
   static final int CHECKPOINT_EVERY = 10_000;
@@ -166,6 +139,9 @@ final class ReplicationEngine implements Transport.Listener {
    */
   private final long startedAt;
 
+  /** The full-state exchange with every peer; under {@link #lock}. */
+  private final FullStateExchange fullStates;
+
   /** Where every applied change is logged before it is acknowledged; null: in memory only. */
   private final DurableStore store;
 
@@ -197,24 +173,13 @@ final class ReplicationEngine implements Transport.Listener {
 
   private long deltasSent;
   private long deltasReceived;
-  private long fullStatesSent;
 
-  /** The last full-state transfer number this replica used (see FullStateChunk.transfer). */
-  private long lastTransfer;
-
-  private long fullStatesReceived;
   private long digestRounds;
 
   /** Anti-entropy ticks so far: a session that sent no request for two of them is abandoned. */
   private long antiEntropyTicks;
 
   private long oversizedDeltas;
-
-  /** Full states refused for being over {@link #maxKeyBytes} or their key's codec limits. */
-  private long fullStatesOversized;
-
-  /** The last keys whose full state was over a limit here, oldest first; see Stats. */
-  private final Set<String> oversizedKeys = new LinkedHashSet<>();
 
   /** Encodings of recent versions, shared by digests, transfers and checkpoints; under the lock. */
   private final EncodedStates encodings = new EncodedStates(EncodedStates.DEFAULT_MAX_BYTES);
@@ -255,6 +220,7 @@ final class ReplicationEngine implements Transport.Listener {
                 self.name(),
                 scheduler.ticker() == Ticker.system());
     this.meters = new EngineMeters(registry, self);
+    this.fullStates = new FullStateExchange(this, lock, self, transport, meters, admission);
     this.selfWire = Clocks.toWire(self);
     this.transport = transport;
     this.outbox = new Outbox(transport, this::resendRefused);
@@ -623,7 +589,9 @@ final class ReplicationEngine implements Transport.Listener {
   private Peer peer(ReplicaId id) {
     Peer peer = peers.get(id);
     if (peer == null) {
-      peer = new Peer(id, meters.peer(id, this, engine -> engine.pendingOf(id)), maxKeyBytes);
+      peer =
+          new Peer(
+              id, meters.peer(id, this, engine -> engine.pendingOf(id)), fullStates.maxKeyBytes());
       peers.put(id, peer);
     }
     return peer;
@@ -642,15 +610,15 @@ final class ReplicationEngine implements Transport.Listener {
       return new Stats(
           deltasSent,
           deltasReceived,
-          fullStatesSent,
-          fullStatesReceived,
+          fullStates.fullStatesSent(),
+          fullStates.fullStatesReceived(),
           digestRounds,
           oversizedDeltas,
           rejected,
           rejectsReceived,
           subscribers.errors(),
-          fullStatesOversized,
-          oversizedKeys);
+          fullStates.fullStatesOversized(),
+          fullStates.oversizedKeys());
     }
   }
 
@@ -760,7 +728,7 @@ final class ReplicationEngine implements Transport.Listener {
   }
 
   /** A key changed (under the lock): its subscribers and the reads waiting for it hear of it. */
-  private void notifyLater(Effects fx, Slot<?> slot) {
+  void notifyLater(Effects fx, Slot<?> slot) {
     String name = slot.key.name();
     Subscribers.Notification notification = subscribers.changed(name, slot.state);
     if (notification != null) {
@@ -821,19 +789,7 @@ final class ReplicationEngine implements Transport.Listener {
    * one peer's partial states may hold here together. Before {@link #start}.
    */
   void maxKeyBytes(long bytes) {
-    this.maxKeyBytes = checkMaxKeyBytes(bytes);
-  }
-
-  /** Returns {@code bytes} if it is a valid {@link #maxKeyBytes}; otherwise throws, naming it. */
-  static long checkMaxKeyBytes(long bytes) {
-    if (bytes < 1 || bytes > Replica.Builder.MAX_KEY_BYTES_LIMIT) {
-      throw new IllegalArgumentException(
-          "maxKeyBytes must be between 1 and "
-              + Replica.Builder.MAX_KEY_BYTES_LIMIT
-              + ": bytes="
-              + bytes);
-    }
-    return bytes;
+    fullStates.maxKeyBytes(bytes);
   }
 
   /**
@@ -844,12 +800,7 @@ final class ReplicationEngine implements Transport.Listener {
    * @throws IllegalArgumentException if either is below 1
    */
   void fullStateBudget(long budgetBytes, int chunkBytes) {
-    if (budgetBytes < 1 || chunkBytes < 1) {
-      throw new IllegalArgumentException(
-          "must be >= 1: budgetBytes=" + budgetBytes + ", chunkBytes=" + chunkBytes);
-    }
-    this.fullStateBudget = budgetBytes;
-    this.fullStateChunkBytes = chunkBytes;
+    fullStates.fullStateBudget(budgetBytes, chunkBytes);
   }
 
   private void resendTick() {
@@ -864,7 +815,7 @@ final class ReplicationEngine implements Transport.Listener {
         }
         peer.resendTick(resendInterval.toNanos());
         sendMore(peer, fx);
-        pumpFullStates(peer, fx); // full-state chunks the transport refused go again
+        fullStates.pumpFullStates(peer, fx); // full-state chunks the transport refused go again
       }
     }
     fx.run();
@@ -915,10 +866,10 @@ final class ReplicationEngine implements Transport.Listener {
    * digested or sent. Reported, and left out of this refresh, rather than end anti-entropy for
    * every key. Under the lock.
    */
-  private void unencodable(Slot<?> slot, RuntimeException e) {
+  void unencodable(Slot<?> slot, RuntimeException e) {
     String name = slot.key.name();
     if (e instanceof WireException w && w.reason() == WireException.Reason.OVERSIZED) {
-      noteOversized(name);
+      fullStates.noteOversized(name);
     }
     LOG.log(
         System.Logger.Level.WARNING,
@@ -929,17 +880,6 @@ final class ReplicationEngine implements Transport.Listener {
             + " does not encode, so anti-entropy cannot compare or send it: "
             + e.getMessage(),
         e);
-  }
-
-  /** Counts and reports a full state over a limit; under the lock. */
-  private void noteOversized(String name) {
-    fullStatesOversized++;
-    meters.fullStateOversized();
-    oversizedKeys.remove(name);
-    oversizedKeys.add(name);
-    if (oversizedKeys.size() > MAX_OVERSIZED_KEYS_REPORTED) {
-      oversizedKeys.remove(oversizedKeys.iterator().next());
-    }
   }
 
   /**
@@ -1023,7 +963,7 @@ final class ReplicationEngine implements Transport.Listener {
         if (!peer.connected) {
           continue;
         }
-        fullStateRound(peer, fx);
+        fullStates.fullStateRound(peer, fx);
         if (peer.session != null && antiEntropyTicks - peer.sessionTick < 2) {
           // A session still running (it sent a request during the last interval): let it finish,
           // or a reconciliation longer than the interval would be restarted forever.
@@ -1073,317 +1013,28 @@ final class ReplicationEngine implements Transport.Listener {
     for (String name : push) {
       Slot<?> slot = slots.get(name);
       if (slot != null) {
-        toEncode |= startTransfer(peer, slot);
+        toEncode |= fullStates.startTransfer(peer, slot);
       }
     }
-    pumpFullStates(peer, fx);
+    fullStates.pumpFullStates(peer, fx);
     if (toEncode) {
       ReplicaId id = peer.id;
-      scheduler.schedule(Duration.ZERO, () -> encodeTransfers(id));
+      scheduler.schedule(Duration.ZERO, () -> fullStates.encodeTransfers(id));
     }
   }
 
-  /**
-   * Starts sending a key's full state to a peer, unless one is under way or the peer refused this
-   * version for good; its bytes come from {@link #encodings}, or later from {@link
-   * #encodeTransfers} (outside the lock). Under the lock, just after {@link #refreshDigests}, so
-   * the digest tree holds the hash of the key's current state.
-   *
-   * @return whether the transfer waits for its bytes
-   */
-  private boolean startTransfer(Peer peer, Slot<?> slot) {
-    String name = slot.key.name();
-    KeyDigest digest = tree.get(name);
-    byte[] hash = digest == null ? null : digest.getHash().toByteArray();
-    if (peer.outgoing.refused(name, hash)) {
-      return false; // refused for good: not again until the key changes or the link comes up again
-    }
-    int chunkSize = chunkSize(slot);
-    if (chunkSize < 1) {
-      return false; // the transport cannot carry even an empty chunk of this key
-    }
-    OutgoingTransfer transfer =
-        new OutgoingTransfer(
-            name, slot.key.typeName(), lastTransfer + 1, slot.state, hash, chunkSize);
-    if (!peer.outgoing.offer(transfer, antiEntropyTicks)) {
-      return false; // one is under way: it finishes first, and the next round compares again
-    }
-    lastTransfer++;
-    fullStatesSent++;
-    peer.meters.fullStatesSent().increment();
-    byte[] bytes = encodings.get(name, slot.state, antiEntropyTicks);
-    if (bytes == null) {
-      return true;
-    }
-    try {
-      transfer.encoded(bytes);
-    } catch (WireException e) {
-      peer.outgoing.cancel(transfer);
-      unencodable(slot, e);
-    }
-    return false;
-  }
-
-  /** The largest payload of a full-state chunk of this key that fits one transport message. */
-  private int chunkSize(Slot<?> slot) {
-    FullStateChunk header =
-        FullStateChunk.newBuilder()
-            .setKey(slot.key.name())
-            .setType(slot.key.typeName())
-            .setChunkIndex(Integer.MAX_VALUE)
-            .setChunkCount(Integer.MAX_VALUE)
-            .setTransfer(Long.MAX_VALUE)
-            .setTotalBytes(Long.MAX_VALUE)
-            .build();
-    int overhead = envelope(header).getSerializedSize() + 16;
-    return Math.min(fullStateChunkBytes, transport.maxMessageBytes() - overhead);
-  }
-
-  /**
-   * Hands a peer the full-state chunks its budget allows ({@link OutgoingTransfers#poll}). Called
-   * when transfers start, on each {@code FullStateAck}, when bytes are ready, and by the timers
-   * (after a refused send or a go-back). Under the lock.
-   */
-  private void pumpFullStates(Peer peer, Effects fx) {
-    if (!peer.connected) {
-      return;
-    }
-    FullStateChunk chunk;
-    while ((chunk = peer.outgoing.poll(fullStateBudget, antiEntropyTicks)) != null) {
-      fx.send(peer.id, chunk);
-    }
-  }
-
-  /**
-   * Encodes the states of a peer's transfers that wait for their bytes, outside the lock (states
-   * are immutable), keeps each encoding for the other uses of its version, and sends what the
-   * budget allows. Runs on the scheduler, after the anti-entropy round that started them.
-   */
-  private void encodeTransfers(ReplicaId id) {
-    List<OutgoingTransfer> waiting;
-    List<Slot<?>> owners = new ArrayList<>();
-    synchronized (lock) {
-      Peer peer = peers.get(id);
-      if (closed || peer == null || !peer.connected) {
-        return;
-      }
-      waiting = peer.outgoing.waitingForBytes();
-      for (OutgoingTransfer t : waiting) {
-        owners.add(slots.get(t.key));
-      }
-    }
-    byte[][] encoded = new byte[waiting.size()][];
-    RuntimeException[] failures = new RuntimeException[waiting.size()];
-    for (int i = 0; i < encoded.length; i++) {
-      try {
-        encoded[i] = owners.get(i).encode(waiting.get(i).state);
-      } catch (RuntimeException e) {
-        failures[i] = e;
-      }
-    }
-    Effects fx = new Effects();
-    synchronized (lock) {
-      Peer peer = peers.get(id);
-      if (closed || peer == null) {
-        return;
-      }
-      for (int i = 0; i < encoded.length; i++) {
-        OutgoingTransfer t = waiting.get(i);
-        Slot<?> slot = owners.get(i);
-        if (peer.outgoing.get(t.key) != t || t.encoded()) {
-          continue; // ended meanwhile (the peer went down, refused it, ...)
-        }
-        try {
-          if (failures[i] != null) {
-            throw failures[i];
-          }
-          t.encoded(encoded[i]);
-          if (slot.state == t.state) {
-            encodings.put(t.key, t.state, encoded[i], antiEntropyTicks);
-          }
-        } catch (RuntimeException e) {
-          peer.outgoing.cancel(t);
-          unencodable(slot, e);
-        }
-      }
-      pumpFullStates(peer, fx);
-    }
-    fx.run();
-  }
-
-  /**
-   * An anti-entropy round's care of a peer's transfers: those whose acknowledgements stopped go
-   * back or are given up ({@link OutgoingTransfers#tick}), partial states it stopped sending are
-   * dropped ({@link IncomingTransfers#expire}). Under the lock.
-   */
-  private void fullStateRound(Peer peer, Effects fx) {
-    for (OutgoingTransfer t : peer.outgoing.tick(antiEntropyTicks)) {
-      LOG.log(
-          System.Logger.Level.DEBUG,
-          () -> "replica " + self + ": gave up the full state of " + t.key + " to " + peer.id);
-    }
-    peer.incoming.expire(antiEntropyTicks);
-    pumpFullStates(peer, fx);
-  }
-
-  /** A peer's acknowledgement (or refusal) of a full-state transfer of this replica. */
+  /** See {@link FullStateExchange#onFullStateAck}; a call of {@link #receive}. */
   private void onFullStateAck(Peer peer, FullStateAck ack, Effects fx) {
-    long transfer = ack.getTransfer();
-    if (transfer == 0 || Long.compareUnsigned(transfer, lastTransfer) > 0) {
-      throw new WireException(
-          WireException.Reason.MALFORMED,
-          "full state ack of key "
-              + ack.getKey()
-              + " names transfer "
-              + Long.toUnsignedString(transfer)
-              + ", which this replica never started (the last is "
-              + lastTransfer
-              + ")");
-    }
-    if (ack.getRefused() != Reject.Reason.REASON_UNSPECIFIED) {
-      WireException.Reason reason = WireException.Reason.fromWire(ack.getRefused());
-      if (!refusesOneFullState(reason)) {
-        throw new WireException(
-            WireException.Reason.MALFORMED,
-            "full state ack of key "
-                + ack.getKey()
-                + " refuses it with "
-                + ack.getRefused()
-                + ", which does not refuse a full state");
-      }
-      OutgoingTransfer ended = peer.outgoing.refuse(ack.getKey(), transfer, !ack.getRetryLater());
-      if (ended != null) {
-        rejectsReceived.merge(reason, 1L, Long::sum);
-        meters.rejectedSent(reason);
-        LOG.log(
-            System.Logger.Level.WARNING,
-            "replica "
-                + self
-                + ": "
-                + peer.id
-                + " refused the full state of key "
-                + ended.key
-                + " ("
-                + ended.totalBytes()
-                + " bytes; "
-                + (ack.getRetryLater() ? "tried again later" : "not sent again until it changes")
-                + "): "
-                + reason
-                + ": "
-                + ack.getDetail());
-      }
-    } else {
-      peer.outgoing.acknowledge(
-          ack.getKey(),
-          transfer,
-          Integer.toUnsignedLong(ack.getReceivedChunks()),
-          antiEntropyTicks);
-    }
-    pumpFullStates(peer, fx);
+    fullStates.onFullStateAck(peer, ack, fx);
   }
 
-  /**
-   * Takes one chunk of a peer's full state: kept and acknowledged, or (the last) reassembled,
-   * decoded, checked and merged. A state this replica refuses for that key alone (over {@link
-   * #maxKeyBytes} or its codec's limits, a key not declared so, a value whose meaning is refused)
-   * or a transfer beyond the peer's bounds is refused with a {@code FullStateAck} that stops it:
-   * counted, never merged, and the link goes on. A chunk that contradicts itself or its transfer is
-   * MALFORMED and ends the link.
-   */
+  /** See {@link FullStateExchange#onFullState}; a call of {@link #receive}. */
   private void onFullState(Peer peer, FullStateChunk chunk, Effects fx) {
-    IncomingTransfers.validate(chunk);
-    if (peer.incoming.dropped(chunk)) {
-      return; // of a transfer refused before: the refusal stops it
-    }
-    Slot<?> slot;
-    try {
-      slot = remoteSlot(chunk.getKey(), chunk.getType());
-    } catch (WireException e) {
-      peer.incoming.refuse(chunk.getKey(), chunk.getTransfer());
-      refuseTransfer(peer, chunk, e, false, fx);
-      return;
-    }
-    IncomingTransfers.Outcome outcome = peer.incoming.accept(chunk, maxKeyBytes, antiEntropyTicks);
-    if (outcome instanceof IncomingTransfers.Refused refused) {
-      if (!refused.retryLater()) {
-        noteOversized(slot.key.name());
-      }
-      refuseTransfer(peer, chunk, refused.reason(), refused.retryLater(), fx);
-      return;
-    }
-    if (outcome instanceof IncomingTransfers.Partial partial) {
-      acknowledgeChunks(peer, chunk, partial.received(), fx);
-      return;
-    }
-    if (!(outcome instanceof IncomingTransfers.Complete complete)) {
-      return; // dropped
-    }
-    byte[] bytes = complete.bytes();
-    boolean changed;
-    try {
-      changed =
-          slot.prepareMerge(
-                  bytes,
-                  decoded ->
-                      admission.check(
-                          decoded,
-                          null,
-                          () -> "full state of key " + slot.key.name() + " from " + peer.id))
-              .getAsBoolean();
-    } catch (WireException e) {
-      if (e.reason() == WireException.Reason.MALFORMED || !refusesOneFullState(e.reason())) {
-        throw e;
-      }
-      if (e.reason() == WireException.Reason.OVERSIZED) {
-        noteOversized(slot.key.name()); // over the key codec's own limits
-      }
-      refuseTransfer(peer, chunk, e, e.reason() == WireException.Reason.CLOCK_OFFSET, fx);
-      return;
-    }
-    if (changed) {
-      fx.persist(() -> new StoredRecord(slot.key.name(), slot.key.typeName(), bytes));
-    }
-    fullStatesReceived++;
-    peer.meters.fullStatesReceived().increment();
-    oversizedKeys.remove(slot.key.name());
-    dirty.add(slot.key.name());
-    acknowledgeChunks(peer, chunk, complete.count(), fx);
-    if (changed) {
-      notifyLater(fx, slot);
-    }
-  }
-
-  private void acknowledgeChunks(Peer peer, FullStateChunk chunk, int received, Effects fx) {
-    fx.send(
-        peer.id,
-        FullStateAck.newBuilder()
-            .setKey(chunk.getKey())
-            .setTransfer(chunk.getTransfer())
-            .setReceivedChunks(received)
-            .build());
-  }
-
-  /**
-   * Refuses a peer's full-state transfer alone: counted as refused (like a {@code Reject}, which is
-   * not sent), and answered with a {@code FullStateAck} that stops it.
-   */
-  private void refuseTransfer(
-      Peer peer, FullStateChunk chunk, WireException e, boolean retryLater, Effects fx) {
-    rejected.merge(e.reason(), 1L, Long::sum);
-    meters.rejectedReceived(e.reason());
-    fx.send(
-        peer.id,
-        FullStateAck.newBuilder()
-            .setKey(chunk.getKey())
-            .setTransfer(chunk.getTransfer())
-            .setRefused(e.reason().toWire())
-            .setDetail(e.detail())
-            .setRetryLater(retryLater)
-            .build());
+    fullStates.onFullState(peer, chunk, fx);
   }
 
   /** Finds (or makes) the slot for a key received from a peer; TYPE_MISMATCH if not declared so. */
-  private Slot<?> remoteSlot(String name, String type) {
+  Slot<?> remoteSlot(String name, String type) {
     Key<?> declaration =
         name.isEmpty() || name.length() > Key.MAX_NAME_LENGTH ? null : resolve(name);
     if (declaration == null) {
@@ -1789,7 +1440,59 @@ final class ReplicationEngine implements Transport.Listener {
   // Helpers
   // -----------------------------------------------------------------------------------------
 
-  private Envelope envelope(Object body) {
+  /** A peer this replica knows of, or null; under the lock. */
+  Peer knownPeer(ReplicaId id) {
+    return peers.get(id);
+  }
+
+  /** The slot of a key, or null if it holds no value here; under the lock. */
+  Slot<?> slot(String name) {
+    return slots.get(name);
+  }
+
+  /** Whether {@link #close} has begun; under the lock. */
+  boolean closed() {
+    return closed;
+  }
+
+  /** A new set of after-the-lock effects, for a component's own entry point. */
+  Effects newEffects() {
+    return new Effects();
+  }
+
+  /** Marks a key's digest stale (its state changed); under the lock. */
+  void changed(String name) {
+    dirty.add(name);
+  }
+
+  /** The digest tree; under the lock, read just after a refresh. */
+  KeyDigestTree tree() {
+    return tree;
+  }
+
+  /** Encodings of recent versions; under the lock. */
+  EncodedStates encodings() {
+    return encodings;
+  }
+
+  /** Anti-entropy ticks so far, the clock of transfers and encodings; under the lock. */
+  long antiEntropyTicks() {
+    return antiEntropyTicks;
+  }
+
+  /** Counts a message (or a part of one) this replica refused; under the lock. */
+  void countRefused(WireException.Reason reason) {
+    rejected.merge(reason, 1L, Long::sum);
+    meters.rejectedReceived(reason);
+  }
+
+  /** Counts a refusal a peer sent of what this replica sent; under the lock. */
+  void countRefusedByPeer(WireException.Reason reason) {
+    rejectsReceived.merge(reason, 1L, Long::sum);
+    meters.rejectedSent(reason);
+  }
+
+  Envelope envelope(Object body) {
     Envelope.Builder envelope =
         Envelope.newBuilder()
             .setProtocolVersion(PROTOCOL_VERSION)
@@ -1856,7 +1559,7 @@ final class ReplicationEngine implements Transport.Listener {
    * logged before (by this effect, or before its envelopes) are durable, on {@link Persistence}'s
    * drain.
    */
-  private final class Effects {
+  final class Effects {
     private final List<Subscribers.Notification> notifications = new ArrayList<>();
     final List<Runnable> after = new ArrayList<>();
     private long ticket;
@@ -1966,7 +1669,7 @@ final class ReplicationEngine implements Transport.Listener {
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
   /** One key's value, with the key it was declared with. */
-  private static final class Slot<T extends DeltaCrdt<T>> {
+  static final class Slot<T extends DeltaCrdt<T>> {
     final Key<T> key;
     T state;
 
@@ -2029,7 +1732,7 @@ final class ReplicationEngine implements Transport.Listener {
    * What this replica knows of one peer: its delta link ({@link PeerSession}), its connection and
    * handshake, and the anti-entropy exchanges with it.
    */
-  private static final class Peer extends PeerSession {
+  static final class Peer extends PeerSession {
     final EngineMeters.PeerMeters meters;
     long lagMillis = -1;
     boolean connected;
@@ -2055,7 +1758,7 @@ final class ReplicationEngine implements Transport.Listener {
     Peer(ReplicaId id, EngineMeters.PeerMeters meters, long maxKeyBytes) {
       super(id);
       this.meters = meters;
-      this.incoming = new IncomingTransfers(MAX_ASSEMBLIES_PER_PEER, maxKeyBytes);
+      this.incoming = new IncomingTransfers(FullStateExchange.MAX_ASSEMBLIES_PER_PEER, maxKeyBytes);
     }
   }
 }
