@@ -170,7 +170,7 @@ final class FullStateExchange {
    */
   boolean startTransfer(Peer peer, Slot<?> slot) {
     String name = slot.key.name();
-    KeyDigest digest = engine.tree().get(name);
+    KeyDigest digest = engine.antiEntropy().tree().get(name);
     byte[] hash = digest == null ? null : digest.getHash().toByteArray();
     if (peer.outgoing.refused(name, hash)) {
       return false; // refused for good: not again until the key changes or the link comes up again
@@ -179,7 +179,7 @@ final class FullStateExchange {
     if (chunkSize < 1) {
       return false; // the transport cannot carry even an empty chunk of this key
     }
-    long ticks = engine.antiEntropyTicks();
+    long ticks = engine.antiEntropy().ticks();
     OutgoingTransfer transfer =
         new OutgoingTransfer(
             name, slot.key.typeName(), lastTransfer + 1, slot.state, hash, chunkSize);
@@ -189,7 +189,7 @@ final class FullStateExchange {
     lastTransfer++;
     fullStatesSent++;
     peer.meters.fullStatesSent().increment();
-    byte[] bytes = engine.encodings().get(name, slot.state, ticks);
+    byte[] bytes = engine.antiEntropy().encodings().get(name, slot.state, ticks);
     if (bytes == null) {
       return true;
     }
@@ -197,7 +197,7 @@ final class FullStateExchange {
       transfer.encoded(bytes);
     } catch (WireException e) {
       peer.outgoing.cancel(transfer);
-      engine.unencodable(slot, e);
+      engine.antiEntropy().unencodable(slot, e);
     }
     return false;
   }
@@ -227,7 +227,7 @@ final class FullStateExchange {
       return;
     }
     FullStateChunk chunk;
-    while ((chunk = peer.outgoing.poll(fullStateBudget, engine.antiEntropyTicks())) != null) {
+    while ((chunk = peer.outgoing.poll(fullStateBudget, engine.antiEntropy().ticks())) != null) {
       fx.send(peer.id, chunk);
     }
   }
@@ -278,11 +278,14 @@ final class FullStateExchange {
           }
           t.encoded(encoded[i]);
           if (slot.state == t.state) {
-            engine.encodings().put(t.key, t.state, encoded[i], engine.antiEntropyTicks());
+            engine
+                .antiEntropy()
+                .encodings()
+                .put(t.key, t.state, encoded[i], engine.antiEntropy().ticks());
           }
         } catch (RuntimeException e) {
           peer.outgoing.cancel(t);
-          engine.unencodable(slot, e);
+          engine.antiEntropy().unencodable(slot, e);
         }
       }
       pumpFullStates(peer, fx);
@@ -296,7 +299,7 @@ final class FullStateExchange {
    * dropped ({@link IncomingTransfers#expire}). Under the lock.
    */
   void fullStateRound(Peer peer, Effects fx) {
-    long ticks = engine.antiEntropyTicks();
+    long ticks = engine.antiEntropy().ticks();
     for (OutgoingTransfer t : peer.outgoing.tick(ticks)) {
       LOG.log(
           System.Logger.Level.DEBUG,
@@ -356,7 +359,7 @@ final class FullStateExchange {
           ack.getKey(),
           transfer,
           Integer.toUnsignedLong(ack.getReceivedChunks()),
-          engine.antiEntropyTicks());
+          engine.antiEntropy().ticks());
     }
     pumpFullStates(peer, fx);
   }
@@ -383,7 +386,7 @@ final class FullStateExchange {
       return;
     }
     IncomingTransfers.Outcome outcome =
-        peer.incoming.accept(chunk, maxKeyBytes, engine.antiEntropyTicks());
+        peer.incoming.accept(chunk, maxKeyBytes, engine.antiEntropy().ticks());
     if (outcome instanceof IncomingTransfers.Refused refused) {
       if (!refused.retryLater()) {
         noteOversized(slot.key.name());
@@ -427,7 +430,7 @@ final class FullStateExchange {
     fullStatesReceived++;
     peer.meters.fullStatesReceived().increment();
     oversizedKeys.remove(slot.key.name());
-    engine.changed(slot.key.name());
+    engine.antiEntropy().changed(slot.key.name());
     acknowledgeChunks(peer, chunk, complete.count(), fx);
     if (changed) {
       engine.notifyLater(fx, slot);

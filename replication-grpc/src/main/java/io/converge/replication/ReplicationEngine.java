@@ -6,7 +6,6 @@ import io.converge.clocks.HlcTimestamp;
 import io.converge.clocks.HybridLogicalClock;
 import io.converge.clocks.ReplicaId;
 import io.converge.crdt.DeltaCrdt;
-import io.converge.replication.antientropy.Divergence;
 import io.converge.replication.antientropy.KeyDigestTree;
 import io.converge.replication.antientropy.Reconciler;
 import io.converge.replication.antientropy.ReconciliationSession;
@@ -27,10 +26,9 @@ import io.converge.replication.wire.v1.Handshake;
 import io.converge.replication.wire.v1.KeyedDelta;
 import io.converge.replication.wire.v1.Reject;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -40,7 +38,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
@@ -85,6 +82,8 @@ import java.util.function.UnaryOperator;
  * components that share its state and its lock (each says which of its methods run under it):
  *
  * <ul>
+ *   <li>{@link AntiEntropyRounds}: the digest tree, kept up to date lazily, and the digest sessions
+ *       with each peer every interval, which find the keys whose full states to send;
  *   <li>{@link FullStateExchange}: full states sent and received in chunks on a byte budget;
  * </ul>
  *
@@ -94,8 +93,6 @@ import java.util.function.UnaryOperator;
 final class ReplicationEngine implements Transport.Listener {
 
   static final int PROTOCOL_VERSION = 1;
-
-  private static final System.Logger LOG = System.getLogger(ReplicationEngine.class.getName());
 
   /**
    * How many batches that are not full may be in flight to a peer: {@link
@@ -119,7 +116,6 @@ final class ReplicationEngine implements Transport.Listener {
   private final Transport transport;
   private final HybridLogicalClock clock;
   private final EngineScheduler scheduler;
-  private final Duration antiEntropyInterval;
   private final Duration resendInterval;
   private final int maxLogEntries;
   private final long incarnation;
@@ -158,8 +154,16 @@ final class ReplicationEngine implements Transport.Listener {
   private final TreeMap<String, Function<String, Key<?>>> families;
 
   private final Map<String, Slot<?>> slots = new HashMap<>();
-  private final KeyDigestTree tree = new KeyDigestTree();
-  private final Set<String> dirty = new LinkedHashSet<>();
+
+  /** The anti-entropy rounds with every peer; under {@link #lock}. */
+  private final AntiEntropyRounds antiEntropy;
+
+  /** {@link #antiEntropy}'s digest tree, which {@link #receive} reads to answer a request. */
+  private final KeyDigestTree tree;
+
+  /** {@link #antiEntropy}'s keys with stale digests, to which a change adds its key. */
+  private final Set<String> dirty;
+
   private final OutboundLog log = new OutboundLog();
   private long nextSequence = 1;
   private final Map<ReplicaId, Peer> peers = new TreeMap<>();
@@ -174,15 +178,7 @@ final class ReplicationEngine implements Transport.Listener {
   private long deltasSent;
   private long deltasReceived;
 
-  private long digestRounds;
-
-  /** Anti-entropy ticks so far: a session that sent no request for two of them is abandoned. */
-  private long antiEntropyTicks;
-
   private long oversizedDeltas;
-
-  /** Encodings of recent versions, shared by digests, transfers and checkpoints; under the lock. */
-  private final EncodedStates encodings = new EncodedStates(EncodedStates.DEFAULT_MAX_BYTES);
 
   private final EnumMap<WireException.Reason, Long> rejected =
       new EnumMap<>(WireException.Reason.class);
@@ -226,7 +222,11 @@ final class ReplicationEngine implements Transport.Listener {
     this.outbox = new Outbox(transport, this::resendRefused);
     this.clock = clock;
     this.scheduler = scheduler;
-    this.antiEntropyInterval = antiEntropyInterval;
+    this.antiEntropy =
+        new AntiEntropyRounds(
+            this, lock, self, scheduler, antiEntropyInterval, reconciler, fullStates);
+    this.tree = antiEntropy.tree();
+    this.dirty = antiEntropy.dirty();
     this.resendInterval = resendInterval;
     this.maxLogEntries = maxLogEntries;
     this.incarnation = incarnation;
@@ -285,7 +285,7 @@ final class ReplicationEngine implements Transport.Listener {
     }
     transport.start(self, this);
     scheduler.schedule(resendInterval, this::resendTick);
-    scheduler.schedule(antiEntropyInterval, this::antiEntropyTick);
+    antiEntropy.start();
   }
 
   ReplicaId self() {
@@ -612,7 +612,7 @@ final class ReplicationEngine implements Transport.Listener {
           deltasReceived,
           fullStates.fullStatesSent(),
           fullStates.fullStatesReceived(),
-          digestRounds,
+          antiEntropy.digestRounds(),
           oversizedDeltas,
           rejected,
           rejectsReceived,
@@ -826,201 +826,14 @@ final class ReplicationEngine implements Transport.Listener {
   // Anti-entropy
   // -----------------------------------------------------------------------------------------
 
+  /** See {@link AntiEntropyRounds#refreshDigests}; under the lock. */
   private void refreshDigests() {
-    if (dirty.isEmpty()) {
-      return;
-    }
-    MessageDigest sha = sha256();
-    for (String name : dirty) {
-      Slot<?> slot = slots.get(name);
-      if (slot != null) {
-        byte[] bytes;
-        try {
-          bytes = encodedState(slot);
-        } catch (RuntimeException e) {
-          unencodable(slot, e);
-          continue;
-        }
-        tree.put(name, slot.key.typeName(), sha.digest(bytes));
-      }
-    }
-    dirty.clear();
+    antiEntropy.refreshDigests();
   }
 
-  /**
-   * The encoding of a slot's current state, from {@link #encodings} or made now and kept there (for
-   * the digest, the transfers and the checkpoint of this version). Under the lock.
-   */
-  private byte[] encodedState(Slot<?> slot) {
-    String name = slot.key.name();
-    byte[] bytes = encodings.get(name, slot.state, antiEntropyTicks);
-    if (bytes == null) {
-      bytes = slot.encodeState();
-      encodings.put(name, slot.state, bytes, antiEntropyTicks);
-    }
-    return bytes;
-  }
-
-  /**
-   * A key whose state its own codec refuses to encode (over the codec's limits, say): it cannot be
-   * digested or sent. Reported, and left out of this refresh, rather than end anti-entropy for
-   * every key. Under the lock.
-   */
-  void unencodable(Slot<?> slot, RuntimeException e) {
-    String name = slot.key.name();
-    if (e instanceof WireException w && w.reason() == WireException.Reason.OVERSIZED) {
-      fullStates.noteOversized(name);
-    }
-    LOG.log(
-        System.Logger.Level.WARNING,
-        "replica "
-            + self
-            + ": the state of key "
-            + name
-            + " does not encode, so anti-entropy cannot compare or send it: "
-            + e.getMessage(),
-        e);
-  }
-
-  /**
-   * Recomputes the digests of the keys changed since the last refresh without holding the lock
-   * while it encodes and hashes them (states are immutable): a snapshot under the lock, the work
-   * outside, and the results stored under the lock for the keys that did not change meanwhile (the
-   * others stay dirty, for the next refresh). Keeps writers from stalling behind an anti-entropy
-   * round of many changed keys. Encodings already held are reused, and those made here are kept (up
-   * to the bound of {@link #encodings}) for the transfers and checkpoint of the same versions.
-   */
-  private void refreshDigestsOutsideLock() {
-    List<String> names = new ArrayList<>();
-    List<Slot<?>> snapshot = new ArrayList<>();
-    List<Object> states = new ArrayList<>();
-    List<byte[]> held = new ArrayList<>();
-    synchronized (lock) {
-      for (String name : dirty) {
-        Slot<?> slot = slots.get(name);
-        if (slot != null) {
-          names.add(name);
-          snapshot.add(slot);
-          states.add(slot.state);
-          held.add(encodings.get(name, slot.state, antiEntropyTicks));
-        }
-      }
-      dirty.clear();
-    }
-    if (names.isEmpty()) {
-      return;
-    }
-    MessageDigest sha = sha256();
-    byte[][] digests = new byte[names.size()][];
-    byte[][] keep = new byte[names.size()][];
-    RuntimeException[] failures = new RuntimeException[names.size()];
-    long kept = 0;
-    for (int i = 0; i < digests.length; i++) {
-      byte[] bytes = held.get(i);
-      if (bytes == null) {
-        try {
-          bytes = snapshot.get(i).encode(states.get(i));
-        } catch (RuntimeException e) {
-          failures[i] = e;
-          continue;
-        }
-        if (kept == 0 || kept + bytes.length <= EncodedStates.DEFAULT_MAX_BYTES) {
-          // Not all: a round of many changed keys must not hold them all at once.
-          keep[i] = bytes;
-          kept += bytes.length;
-        }
-      }
-      digests[i] = sha.digest(bytes);
-    }
-    synchronized (lock) {
-      for (int i = 0; i < digests.length; i++) {
-        Slot<?> slot = snapshot.get(i);
-        if (slots.get(names.get(i)) != slot || slot.state != states.get(i)) {
-          dirty.add(names.get(i));
-        } else if (failures[i] != null) {
-          unencodable(slot, failures[i]);
-        } else {
-          tree.put(names.get(i), slot.key.typeName(), digests[i]);
-          if (keep[i] != null) {
-            encodings.put(names.get(i), slot.state, keep[i], antiEntropyTicks);
-          }
-        }
-      }
-    }
-  }
-
-  private void antiEntropyTick() {
-    Effects fx = new Effects();
-    refreshDigestsOutsideLock();
-    synchronized (lock) {
-      if (closed) {
-        return;
-      }
-      refreshDigests();
-      antiEntropyTicks++;
-      encodings.expire(antiEntropyTicks);
-      for (Peer peer : peers.values()) {
-        if (!peer.connected) {
-          continue;
-        }
-        fullStates.fullStateRound(peer, fx);
-        if (peer.session != null && antiEntropyTicks - peer.sessionTick < 2) {
-          // A session still running (it sent a request during the last interval): let it finish,
-          // or a reconciliation longer than the interval would be restarted forever.
-          continue;
-        }
-        peer.session = reconciler.start(tree);
-        peer.sessionTick = antiEntropyTicks;
-        digestRounds++;
-        peer.meters.digestRounds().increment();
-        DigestRequest request = peer.session.nextRequest();
-        peer.awaitedRound = request.getRound();
-        fx.send(peer.id, request);
-      }
-    }
-    fx.run();
-    scheduler.schedule(antiEntropyInterval, this::antiEntropyTick);
-  }
-
+  /** See {@link AntiEntropyRounds#onDigestResponse}; a call of {@link #receive}. */
   private void onDigestResponse(Peer peer, DigestResponse response, Effects fx) {
-    ReconciliationSession session = peer.session;
-    if (session == null
-        || !session.isAwaitingResponse()
-        || response.getRound() != peer.awaitedRound) {
-      return; // a late or duplicated response, or one of an abandoned session
-    }
-    refreshDigests();
-    try {
-      session.accept(response);
-    } catch (WireException e) {
-      peer.session = null;
-      throw e;
-    }
-    if (!session.isDone()) {
-      peer.sessionTick = antiEntropyTicks;
-      digestRounds++;
-      peer.meters.digestRounds().increment();
-      DigestRequest request = session.nextRequest();
-      peer.awaitedRound = request.getRound();
-      fx.send(peer.id, request);
-      return;
-    }
-    peer.session = null;
-    Divergence divergence = session.divergence();
-    TreeSet<String> push = new TreeSet<>(divergence.onlyLocal());
-    push.addAll(divergence.differing());
-    boolean toEncode = false;
-    for (String name : push) {
-      Slot<?> slot = slots.get(name);
-      if (slot != null) {
-        toEncode |= fullStates.startTransfer(peer, slot);
-      }
-    }
-    fullStates.pumpFullStates(peer, fx);
-    if (toEncode) {
-      ReplicaId id = peer.id;
-      scheduler.schedule(Duration.ZERO, () -> fullStates.encodeTransfers(id));
-    }
+    antiEntropy.onDigestResponse(peer, response, fx);
   }
 
   /** See {@link FullStateExchange#onFullStateAck}; a call of {@link #receive}. */
@@ -1105,7 +918,7 @@ final class ReplicationEngine implements Transport.Listener {
       // Digests of the keys changed since the last round, hashed before the lock is taken: under
       // it only those changed meanwhile are (every key of a busy replica can change in a round, and
       // hashing them all under the lock stalled every write and delta behind it).
-      refreshDigestsOutsideLock();
+      antiEntropy.refreshDigestsOutsideLock();
     }
     synchronized (lock) {
       if (closed) {
@@ -1460,24 +1273,19 @@ final class ReplicationEngine implements Transport.Listener {
     return new Effects();
   }
 
-  /** Marks a key's digest stale (its state changed); under the lock. */
-  void changed(String name) {
-    dirty.add(name);
+  /** The full-state exchange, for the anti-entropy rounds that start transfers. */
+  FullStateExchange fullStates() {
+    return fullStates;
   }
 
-  /** The digest tree; under the lock, read just after a refresh. */
-  KeyDigestTree tree() {
-    return tree;
+  /** The anti-entropy rounds, for the full-state exchange (digests, encodings, their clock). */
+  AntiEntropyRounds antiEntropy() {
+    return antiEntropy;
   }
 
-  /** Encodings of recent versions; under the lock. */
-  EncodedStates encodings() {
-    return encodings;
-  }
-
-  /** Anti-entropy ticks so far, the clock of transfers and encodings; under the lock. */
-  long antiEntropyTicks() {
-    return antiEntropyTicks;
+  /** Every peer this replica knows of; under the lock. */
+  Collection<Peer> knownPeers() {
+    return peers.values();
   }
 
   /** Counts a message (or a part of one) this replica refused; under the lock. */
@@ -1518,15 +1326,6 @@ final class ReplicationEngine implements Transport.Listener {
       throw new IllegalArgumentException("not an envelope body: " + body);
     }
     return envelope.build();
-  }
-
-  /** A new SHA-256 digest, for one refresh of many keys (not shared between threads). */
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-    }
   }
 
   private void flush(long durable) {
