@@ -8,7 +8,6 @@ import io.converge.clocks.ReplicaId;
 import io.converge.crdt.DeltaCrdt;
 import io.converge.replication.antientropy.KeyDigestTree;
 import io.converge.replication.antientropy.Reconciler;
-import io.converge.replication.antientropy.ReconciliationSession;
 import io.converge.replication.codec.Clocks;
 import io.converge.replication.codec.WireException;
 import io.converge.replication.store.DurableStore;
@@ -1466,98 +1465,4 @@ final class ReplicationEngine implements Transport.Listener {
   }
 
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
-
-  /** One key's value, with the key it was declared with. */
-  static final class Slot<T extends DeltaCrdt<T>> {
-    final Key<T> key;
-    T state;
-
-    /**
-     * The sequence of this replica's last write to the key, if it was sent as a delta; 0 if none or
-     * if the last one was too large for a delta.
-     */
-    long lastSequence;
-
-    Slot(Key<T> key, T state) {
-      this.key = key;
-      this.state = state;
-    }
-
-    static <T extends DeltaCrdt<T>> Slot<T> of(Key<T> key) {
-      return new Slot<>(key, key.zero());
-    }
-
-    byte[] encodeState() {
-      return key.codec().encode(state.resetDelta());
-    }
-
-    /** Encodes a state of this slot read before (under the lock); thread-safe. */
-    byte[] encode(Object snapshot) {
-      @SuppressWarnings("unchecked")
-      T typed = (T) snapshot;
-      return key.codec().encode(typed.resetDelta());
-    }
-
-    /**
-     * Decodes now and checks the value with {@code check} unless it is null (either may throw),
-     * merges when the returned action runs; the action tells whether the value changed.
-     */
-    BooleanSupplier prepareMerge(byte[] bytes, Consumer<Object> check) {
-      T decoded = key.codec().decode(bytes);
-      if (check != null) {
-        check.accept(decoded);
-      }
-      return () -> {
-        T before = state;
-        T merged;
-        try {
-          merged = before.merge(decoded).resetDelta();
-        } catch (IllegalStateException contradiction) {
-          // The value contradicts one held here (two different last-writer-wins values with the
-          // same timestamp and writer: a stamp is issued once, so one of them is forged). The state
-          // is untouched.
-          throw new WireException(
-              WireException.Reason.FORGED_EVENT,
-              "key " + key.name() + ": " + contradiction.getMessage(),
-              contradiction);
-        }
-        state = merged;
-        return merged != before && !merged.equals(before);
-      };
-    }
-  }
-
-  /**
-   * What this replica knows of one peer: its delta link ({@link PeerSession}), its connection and
-   * handshake, and the anti-entropy exchanges with it.
-   */
-  static final class Peer extends PeerSession {
-    final EngineMeters.PeerMeters meters;
-    long lagMillis = -1;
-    boolean connected;
-    Long lastContact;
-    Long incarnation;
-
-    /** The incarnation of the handshake accepted on the current connection; null before it. */
-    Long handshake;
-
-    ReconciliationSession session;
-
-    /** The anti-entropy tick at which {@link #session} last sent a request. */
-    long sessionTick;
-
-    long awaitedRound;
-
-    /** The peer's full states being reassembled here. */
-    final IncomingTransfers incoming;
-
-    /** This replica's full states on their way to the peer. */
-    final OutgoingTransfers outgoing = new OutgoingTransfers();
-
-    Peer(ReplicaId id, EngineMeters.PeerMeters meters, long maxKeyBytes) {
-      super(id);
-      this.meters = meters;
-      this.incoming = new IncomingTransfers(FullStateExchange.MAX_ASSEMBLIES_PER_PEER, maxKeyBytes);
-    }
-  }
 }
