@@ -1,7 +1,6 @@
 package io.converge.replication;
 
 import io.converge.clocks.ReplicaId;
-import io.converge.replication.ReplicationEngine.Effects;
 import io.converge.replication.antientropy.Divergence;
 import io.converge.replication.antientropy.KeyDigestTree;
 import io.converge.replication.antientropy.Reconciler;

@@ -1,7 +1,6 @@
 package io.converge.replication;
 
 import io.converge.clocks.ReplicaId;
-import io.converge.replication.ReplicationEngine.Effects;
 import io.converge.replication.codec.WireException;
 import io.converge.replication.store.StoredRecord;
 import io.converge.replication.transport.Transport;

@@ -78,12 +78,19 @@ import java.util.function.UnaryOperator;
  * <h2>Components</h2>
  *
  * The engine keeps the values, the delta links and the transport callbacks, and delegates to
- * components that share its state and its lock (each says which of its methods run under it):
+ * components guarded by its lock (each says which of its methods are called under it, and which,
+ * run on the scheduler, take it themselves and work outside it), besides {@link Outbox}, {@link
+ * Persistence}, {@link Waiters}, {@link Subscribers}, {@link OutboundLog}, {@link ClockFence} and
+ * {@link Admission}:
  *
  * <ul>
  *   <li>{@link AntiEntropyRounds}: the digest tree, kept up to date lazily, and the digest sessions
  *       with each peer every interval, which find the keys whose full states to send;
  *   <li>{@link FullStateExchange}: full states sent and received in chunks on a byte budget;
+ *   <li>{@link Effects}: what an entry point does once the lock is released (send through the
+ *       {@link Outbox}, notify, complete futures), after the store made its changes durable;
+ *   <li>{@link Slot} (one key's value) and {@link Peer} (what is known of one peer: its {@link
+ *       PeerSession}, connection, digest session and transfers), plain state under the lock.
  * </ul>
  *
  * <p>The protocol the engine speaks is described in the package javadoc ({@code package-info.java},
@@ -312,7 +319,7 @@ final class ReplicationEngine implements Transport.Listener {
     if (timeout.isNegative()) {
       throw new IllegalArgumentException("must be >= 0: timeout=" + timeout);
     }
-    Effects fx = new Effects();
+    Effects fx = newEffects();
     T result;
     long sequence = 0;
     CausalToken token;
@@ -445,7 +452,7 @@ final class ReplicationEngine implements Transport.Listener {
    * Queues a change for the store ({@link Persistence#log}, no I/O) under the lock; returns its
    * ticket. Every {@link #CHECKPOINT_EVERY} changes, queues a checkpoint too.
    */
-  private long persist(StoredRecord record) {
+  long persist(StoredRecord record) {
     long ticket = persistence.log(record);
     lastTicket = ticket;
     uncheckpointed.add(record.key());
@@ -731,7 +738,7 @@ final class ReplicationEngine implements Transport.Listener {
     String name = slot.key.name();
     Subscribers.Notification notification = subscribers.changed(name, slot.state);
     if (notification != null) {
-      fx.notifications.add(notification);
+      fx.notifyLater(notification);
     }
     waiters.changed(name, fx.after);
   }
@@ -803,7 +810,7 @@ final class ReplicationEngine implements Transport.Listener {
   }
 
   private void resendTick() {
-    Effects fx = new Effects();
+    Effects fx = newEffects();
     synchronized (lock) {
       if (closed) {
         return;
@@ -867,7 +874,7 @@ final class ReplicationEngine implements Transport.Listener {
 
   @Override
   public void onPeerUp(ReplicaId id) {
-    Effects fx = new Effects();
+    Effects fx = newEffects();
     synchronized (lock) {
       if (closed) {
         return;
@@ -911,7 +918,7 @@ final class ReplicationEngine implements Transport.Listener {
 
   @Override
   public void onMessage(ReplicaId from, Envelope message) {
-    Effects fx = new Effects();
+    Effects fx = newEffects();
     Envelope.BodyCase body = message.getBodyCase();
     if (body == Envelope.BodyCase.DIGEST_REQUEST || body == Envelope.BodyCase.DIGEST_RESPONSE) {
       // Digests of the keys changed since the last round, hashed before the lock is taken: under
@@ -1267,9 +1274,32 @@ final class ReplicationEngine implements Transport.Listener {
     return closed;
   }
 
-  /** A new set of after-the-lock effects, for a component's own entry point. */
+  /** What the {@link Effects} of this engine send through; see {@link Outbox}. */
+  Outbox outbox() {
+    return outbox;
+  }
+
+  /** Writes the store off the lock; null: in memory only. */
+  Persistence persistence() {
+    return persistence;
+  }
+
+  /** The ticket of the last change queued for the store; under the lock. */
+  long lastTicket() {
+    return lastTicket;
+  }
+
+  /** Counts an envelope queued for a peer, with {@code deltas} deltas in it; under the lock. */
+  void sent(ReplicaId id, int deltas, int bytes) {
+    deltasSent += deltas;
+    EngineMeters.PeerMeters counters = peer(id).meters;
+    counters.deltasSent().increment(deltas);
+    counters.bytesSent().increment(bytes);
+  }
+
+  /** New after-the-lock effects, for an entry point of the engine or of a component. */
   Effects newEffects() {
-    return new Effects();
+    return new Effects(this);
   }
 
   /** The full-state exchange, for the anti-entropy rounds that start transfers. */
@@ -1327,10 +1357,6 @@ final class ReplicationEngine implements Transport.Listener {
     return envelope.build();
   }
 
-  private void flush(long durable) {
-    outbox.flush(durable);
-  }
-
   /**
    * Envelopes the transport did not accept (the peer's buffer is full, or it went down): their
    * deltas were not sent, so the next Ack or resend tick sends them again rather than what would
@@ -1349,120 +1375,4 @@ final class ReplicationEngine implements Transport.Listener {
       }
     }
   }
-
-  /**
-   * What to do once the lock is released: sends (queued in the {@link #outbox} as they are
-   * decided), then notifications, then what the {@link Waiters} left to do (complete futures, arm
-   * timers), which runs even if the rest failed. With a store, all of it waits until the changes
-   * logged before (by this effect, or before its envelopes) are durable, on {@link Persistence}'s
-   * drain.
-   */
-  final class Effects {
-    private final List<Subscribers.Notification> notifications = new ArrayList<>();
-    final List<Runnable> after = new ArrayList<>();
-    private long ticket;
-
-    /** The last store ticket issued when this effect queued its last envelope. */
-    private long queuedAfter;
-
-    /**
-     * Logs a change already merged into the state (call under the lock); what {@link #run} does
-     * then waits until it is durable: nothing is sent (acks included) and no one notified before.
-     */
-    void persist(Supplier<StoredRecord> record) {
-      if (persistence == null) {
-        return; // in memory: no record is built, so no payload is copied
-      }
-      ticket = Math.max(ticket, ReplicationEngine.this.persist(record.get()));
-    }
-
-    /** Ends the connection to {@code peer} after the messages queued before. Under the lock. */
-    void disconnect(ReplicaId peer, WireException e) {
-      queue(new Outbox.Outgoing(peer, null, e, lastTicket));
-    }
-
-    void send(ReplicaId peer, Object body) {
-      send(peer, body, 0);
-    }
-
-    /** Queues an envelope for {@code peer} behind those queued before. Under the lock. */
-    void send(ReplicaId peer, Object body, int deltas) {
-      Envelope envelope = envelope(body);
-      queue(new Outbox.Outgoing(peer, envelope, null, lastTicket));
-      deltasSent += deltas;
-      EngineMeters.PeerMeters counters = peer(peer).meters;
-      counters.deltasSent().increment(deltas);
-      counters.bytesSent().increment(envelope.getSerializedSize());
-    }
-
-    private void queue(Outbox.Outgoing outgoing) {
-      outbox.add(outgoing);
-      queuedAfter = Math.max(queuedAfter, outgoing.ticket());
-    }
-
-    /**
-     * After the lock is released: once this effect's changes, and those logged before its
-     * envelopes, are durable, flushes the outbox (this effect's envelopes leave in their place,
-     * maybe on another thread that is flushing), then notifies subscribers. What the {@link
-     * Waiters} left to do ({@link #after}) runs first, at once: it completes futures of what peers
-     * acknowledged or this replica has seen, and arms timers, none of which waits for this
-     * replica's disk (so a completion never waits behind the store's thread). Returns a future of
-     * the rest: done at once in memory, or when the drain made the changes durable (on its thread);
-     * exceptional with the store's failure (nothing of this effect is then sent or notified, and
-     * its changes stay applied in memory only).
-     */
-    CompletableFuture<Void> run() {
-      ticket = Math.max(ticket, queuedAfter);
-      if (ticket == 0) {
-        finish(null);
-        return DONE;
-      }
-      runAfter();
-      CompletableFuture<Void> finished = new CompletableFuture<>();
-      persistence
-          .whenDurable(ticket)
-          .whenComplete(
-              (ignored, failure) -> {
-                try {
-                  finish(failure);
-                } catch (RuntimeException e) {
-                  finished.completeExceptionally(e);
-                  return;
-                }
-                if (failure != null) {
-                  finished.completeExceptionally(failure);
-                } else {
-                  finished.complete(null);
-                }
-              });
-      persistence.kick();
-      return finished;
-    }
-
-    private void finish(Throwable failure) {
-      try {
-        if (failure != null) {
-          flush(0); // what is ready goes; the rest waits for a later change to be durable
-          return;
-        }
-        flush(ticket);
-        for (Subscribers.Notification notification : notifications) {
-          notification.deliver();
-        }
-      } finally {
-        notifications.forEach(Subscribers.Notification::skip); // those not delivered
-        runAfter();
-      }
-    }
-
-    private void runAfter() {
-      List<Runnable> actions = new ArrayList<>(after);
-      after.clear();
-      for (Runnable action : actions) {
-        action.run();
-      }
-    }
-  }
-
-  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 }
