@@ -322,7 +322,7 @@ final class FullStateExchange {
     }
     if (ack.getRefused() != Reject.Reason.REASON_UNSPECIFIED) {
       WireException.Reason reason = WireException.Reason.fromWire(ack.getRefused());
-      if (!ReplicationEngine.refusesOneFullState(reason)) {
+      if (!Refusals.refusesOneFullState(reason)) {
         throw new WireException(
             WireException.Reason.MALFORMED,
             "full state ack of key "
@@ -412,7 +412,7 @@ final class FullStateExchange {
               .getAsBoolean();
     } catch (WireException e) {
       if (e.reason() == WireException.Reason.MALFORMED
-          || !ReplicationEngine.refusesOneFullState(e.reason())) {
+          || !Refusals.refusesOneFullState(e.reason())) {
         throw e;
       }
       if (e.reason() == WireException.Reason.OVERSIZED) {

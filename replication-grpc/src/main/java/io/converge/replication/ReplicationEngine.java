@@ -1,5 +1,8 @@
 package io.converge.replication;
 
+import static io.converge.replication.Refusals.closesConnection;
+import static io.converge.replication.Refusals.refusesOneDelta;
+
 import com.google.protobuf.ByteString;
 import io.converge.clocks.ClockOffsetException;
 import io.converge.clocks.HlcTimestamp;
@@ -29,7 +32,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -89,6 +91,8 @@ import java.util.function.UnaryOperator;
  *   <li>{@link FullStateExchange}: full states sent and received in chunks on a byte budget;
  *   <li>{@link Effects}: what an entry point does once the lock is released (send through the
  *       {@link Outbox}, notify, complete futures), after the store made its changes durable;
+ *   <li>{@link Slots}: the values by key, checked against the keys and key families declared;
+ *   <li>{@link Refusals}: which refusals end the link and which refuse one delta or state alone;
  *   <li>{@link Slot} (one key's value) and {@link Peer} (what is known of one peer: its {@link
  *       PeerSession}, connection, digest session and transfers), plain state under the lock.
  * </ul>
@@ -156,10 +160,8 @@ final class ReplicationEngine implements Transport.Listener {
   private long lastTicket;
   private long appendsSinceCheckpoint;
 
-  private final Map<String, Key<?>> declared;
-  private final TreeMap<String, Function<String, Key<?>>> families;
-
-  private final Map<String, Slot<?>> slots = new HashMap<>();
+  /** The values by key, and the declarations they are checked against; see {@link Slots}. */
+  private final Slots slots;
 
   /** The anti-entropy rounds with every peer; under {@link #lock}. */
   private final AntiEntropyRounds antiEntropy;
@@ -236,8 +238,7 @@ final class ReplicationEngine implements Transport.Listener {
     this.resendInterval = resendInterval;
     this.maxLogEntries = maxLogEntries;
     this.incarnation = incarnation;
-    this.declared = new HashMap<>(declared);
-    this.families = new TreeMap<>(families);
+    this.slots = new Slots(self, declared, families);
     for (WireException.Reason reason : WireException.Reason.values()) {
       rejected.put(reason, 0L);
       rejectsReceived.put(reason, 0L);
@@ -541,7 +542,7 @@ final class ReplicationEngine implements Transport.Listener {
     return TokenWrite.all(
         token,
         self,
-        this::resolve,
+        slots::resolve,
         name -> {
           Slot<?> slot = slots.get(name);
           return slot == null ? null : slot.state;
@@ -690,47 +691,14 @@ final class ReplicationEngine implements Transport.Listener {
     }
   }
 
-  /**
-   * Finds (or, with create, makes) the slot of a local key, checking it against its declaration.
-   */
+  /** See {@link Slots#local}; under the lock. */
   private <T extends DeltaCrdt<T>> Slot<T> localSlot(Key<T> key, boolean create) {
-    Key<?> declaration = resolve(key.name());
-    if (declaration == null) {
-      declared.put(key.name(), key);
-    } else if (!declaration.typeName().equals(key.typeName())) {
-      throw new IllegalArgumentException(
-          "key "
-              + key.name()
-              + " is declared as "
-              + declaration.typeName()
-              + ", not "
-              + key.typeName());
-    }
-    Slot<?> slot = slots.get(key.name());
-    if (slot == null && create) {
-      slot = new Slot<>(key, key.zero());
-      slots.put(key.name(), slot);
-    }
-    @SuppressWarnings("unchecked")
-    Slot<T> typed = (Slot<T>) slot;
-    return typed;
+    return slots.local(key, create);
   }
 
-  private Key<?> resolve(String name) {
-    Key<?> key = declared.get(name);
-    if (key != null) {
-      return key;
-    }
-    for (Map.Entry<String, Function<String, Key<?>>> family : families.descendingMap().entrySet()) {
-      if (name.startsWith(family.getKey())) {
-        Key<?> made = family.getValue().apply(name);
-        if (made != null && made.name().equals(name)) {
-          declared.put(name, made);
-          return made;
-        }
-      }
-    }
-    return null;
+  /** See {@link Slots#remote}; under the lock. */
+  Slot<?> remoteSlot(String name, String type) {
+    return slots.remote(name, type);
   }
 
   /** A key changed (under the lock): its subscribers and the reads waiting for it hear of it. */
@@ -829,7 +797,7 @@ final class ReplicationEngine implements Transport.Listener {
   }
 
   // -----------------------------------------------------------------------------------------
-  // Anti-entropy
+  // Anti-entropy and full states (see AntiEntropyRounds, FullStateExchange)
   // -----------------------------------------------------------------------------------------
 
   /** See {@link AntiEntropyRounds#refreshDigests}; under the lock. */
@@ -850,22 +818,6 @@ final class ReplicationEngine implements Transport.Listener {
   /** See {@link FullStateExchange#onFullState}; a call of {@link #receive}. */
   private void onFullState(Peer peer, FullStateChunk chunk, Effects fx) {
     fullStates.onFullState(peer, chunk, fx);
-  }
-
-  /** Finds (or makes) the slot for a key received from a peer; TYPE_MISMATCH if not declared so. */
-  Slot<?> remoteSlot(String name, String type) {
-    Key<?> declaration =
-        name.isEmpty() || name.length() > Key.MAX_NAME_LENGTH ? null : resolve(name);
-    if (declaration == null) {
-      throw new WireException(
-          WireException.Reason.TYPE_MISMATCH, "key " + name + " is not declared on " + self);
-    }
-    if (!declaration.typeName().equals(type)) {
-      throw new WireException(
-          WireException.Reason.TYPE_MISMATCH,
-          "key " + name + " is declared as " + declaration.typeName() + ", not " + type);
-    }
-    return slots.computeIfAbsent(name, n -> Slot.of(declaration));
   }
 
   // -----------------------------------------------------------------------------------------
@@ -957,63 +909,6 @@ final class ReplicationEngine implements Transport.Listener {
     if (closesConnection(e.reason())) {
       fx.disconnect(peer.id, e);
     }
-  }
-
-  /**
-   * Whether a refusal for {@code reason} also ends the connection: a message that does not decode,
-   * is too large, speaks an unknown protocol version or comes from another sender than the
-   * connection's peer says the peer is broken or hostile, and the stream is closed (the peer may
-   * reconnect, with backoff). A timestamp beyond the clock offset or a key of the wrong type is
-   * refused alone: the peer's other messages are fine.
-   */
-  static boolean closesConnection(WireException.Reason reason) {
-    return switch (reason) {
-      case MALFORMED, OVERSIZED, UNKNOWN_VERSION, UNTRUSTED_PEER -> true;
-      case CLOCK_OFFSET, TYPE_MISMATCH, COUNTER_RANGE, FORGED_EVENT, REPEATED_HANDSHAKE -> false;
-      case NO_HANDSHAKE,
-          STALE_INCARNATION,
-          WRONG_DIALLER,
-          DUPLICATE_STREAM,
-          CONNECTION_LIMIT,
-          HANDSHAKE_TIMEOUT ->
-          true;
-    };
-  }
-
-  /**
-   * Whether a delta refused for {@code reason} is refused alone, its sequence consumed (answered
-   * with a {@code Reject} naming it) so that the sender's later deltas still apply: the key is not
-   * declared so, or the delta's meaning is refused (a timestamp inside it beyond the offset, a
-   * counter out of range, another replica's event). Resending it would be refused again, and
-   * waiting for it would stall every later delta of the link. A delta that does not decode refuses
-   * the whole batch and ends the connection instead.
-   */
-  static boolean refusesOneDelta(WireException.Reason reason) {
-    return switch (reason) {
-      case TYPE_MISMATCH, CLOCK_OFFSET, COUNTER_RANGE, FORGED_EVENT -> true;
-      case MALFORMED,
-          OVERSIZED,
-          UNKNOWN_VERSION,
-          UNTRUSTED_PEER,
-          NO_HANDSHAKE,
-          REPEATED_HANDSHAKE,
-          STALE_INCARNATION,
-          WRONG_DIALLER,
-          DUPLICATE_STREAM,
-          CONNECTION_LIMIT,
-          HANDSHAKE_TIMEOUT ->
-          false;
-    };
-  }
-
-  /**
-   * Whether a full state refused for {@code reason} is refused alone, with a {@code FullStateAck}
-   * that stops its transfer while the link goes on: over a size limit, a key not declared so, or a
-   * value whose meaning is refused (as for one delta). A state that does not decode ends the
-   * connection instead.
-   */
-  static boolean refusesOneFullState(WireException.Reason reason) {
-    return reason == WireException.Reason.OVERSIZED || refusesOneDelta(reason);
   }
 
   @Override
