@@ -19,7 +19,6 @@ import io.converge.replication.store.StoredRecord;
 import io.converge.replication.transport.Transport;
 import io.converge.replication.wire.v1.Ack;
 import io.converge.replication.wire.v1.DeltaBatch;
-import io.converge.replication.wire.v1.DigestRequest;
 import io.converge.replication.wire.v1.DigestResponse;
 import io.converge.replication.wire.v1.Envelope;
 import io.converge.replication.wire.v1.FullStateAck;
@@ -93,6 +92,8 @@ import java.util.function.UnaryOperator;
  *       {@link Outbox}, notify, complete futures), after the store made its changes durable;
  *   <li>{@link Slots}: the values by key, checked against the keys and key families declared;
  *   <li>{@link Refusals}: which refusals end the link and which refuse one delta or state alone;
+ *   <li>{@link Envelopes}: what is sent, wrapped in envelopes of this replica stamped with its
+ *       clock;
  *   <li>{@link Slot} (one key's value) and {@link Peer} (what is known of one peer: its {@link
  *       PeerSession}, connection, digest session and transfers), plain state under the lock.
  * </ul>
@@ -123,6 +124,10 @@ final class ReplicationEngine implements Transport.Listener {
 
   private final ReplicaId self;
   private final String selfWire;
+
+  /** Wraps what the engine sends in envelopes stamped with its clock. */
+  private final Envelopes envelopes;
+
   private final Transport transport;
   private final HybridLogicalClock clock;
   private final EngineScheduler scheduler;
@@ -226,6 +231,7 @@ final class ReplicationEngine implements Transport.Listener {
     this.meters = new EngineMeters(registry, self);
     this.fullStates = new FullStateExchange(this, lock, self, transport, meters, admission);
     this.selfWire = Clocks.toWire(self);
+    this.envelopes = new Envelopes(selfWire, clock);
     this.transport = transport;
     this.outbox = new Outbox(transport, this::resendRefused);
     this.clock = clock;
@@ -1224,32 +1230,9 @@ final class ReplicationEngine implements Transport.Listener {
     meters.rejectedSent(reason);
   }
 
+  /** Wraps a message body in an envelope from this replica; see {@link Envelopes}. */
   Envelope envelope(Object body) {
-    Envelope.Builder envelope =
-        Envelope.newBuilder()
-            .setProtocolVersion(PROTOCOL_VERSION)
-            .setSender(selfWire)
-            .setSentAt(Clocks.toWire(clock.now()));
-    if (body instanceof Handshake b) {
-      envelope.setHandshake(b);
-    } else if (body instanceof DeltaBatch b) {
-      envelope.setDeltas(b);
-    } else if (body instanceof Ack b) {
-      envelope.setAck(b);
-    } else if (body instanceof DigestRequest b) {
-      envelope.setDigestRequest(b);
-    } else if (body instanceof DigestResponse b) {
-      envelope.setDigestResponse(b);
-    } else if (body instanceof FullStateChunk b) {
-      envelope.setFullState(b);
-    } else if (body instanceof FullStateAck b) {
-      envelope.setFullStateAck(b);
-    } else if (body instanceof Reject b) {
-      envelope.setReject(b);
-    } else {
-      throw new IllegalArgumentException("not an envelope body: " + body);
-    }
-    return envelope.build();
+    return envelopes.wrap(body);
   }
 
   /**
