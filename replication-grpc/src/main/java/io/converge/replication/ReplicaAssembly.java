@@ -54,8 +54,8 @@ final class ReplicaAssembly {
   private final Map<String, Consistency> consistencyByPrefix = new LinkedHashMap<>();
   private Duration writeTimeout = Replica.Builder.DEFAULT_WRITE_TIMEOUT;
   private long maxKeyBytes = Replica.Builder.DEFAULT_MAX_KEY_BYTES;
-  private long fullStateBudgetBytes = ReplicationEngine.FULL_STATE_BUDGET_BYTES;
-  private int fullStateChunkBytes = ReplicationEngine.FULL_STATE_CHUNK_BYTES;
+  private long fullStateBudgetBytes = FullStateExchange.FULL_STATE_BUDGET_BYTES;
+  private int fullStateChunkBytes = FullStateExchange.FULL_STATE_CHUNK_BYTES;
   private final Map<String, Key<?>> keys = new LinkedHashMap<>();
   private final Map<String, Function<String, Key<?>>> families = new LinkedHashMap<>();
 
@@ -138,7 +138,7 @@ final class ReplicaAssembly {
   }
 
   void maxKeyBytes(long bytes) {
-    this.maxKeyBytes = ReplicationEngine.checkMaxKeyBytes(bytes);
+    this.maxKeyBytes = FullStateExchange.checkMaxKeyBytes(bytes);
   }
 
   /** Unchecked here: the engine refuses values below 1 when the replica starts. */

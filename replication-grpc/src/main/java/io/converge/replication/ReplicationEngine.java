@@ -1,15 +1,16 @@
 package io.converge.replication;
 
+import static io.converge.replication.Refusals.closesConnection;
+import static io.converge.replication.Refusals.refusesOneDelta;
+
 import com.google.protobuf.ByteString;
 import io.converge.clocks.ClockOffsetException;
 import io.converge.clocks.HlcTimestamp;
 import io.converge.clocks.HybridLogicalClock;
 import io.converge.clocks.ReplicaId;
 import io.converge.crdt.DeltaCrdt;
-import io.converge.replication.antientropy.Divergence;
 import io.converge.replication.antientropy.KeyDigestTree;
 import io.converge.replication.antientropy.Reconciler;
-import io.converge.replication.antientropy.ReconciliationSession;
 import io.converge.replication.codec.Clocks;
 import io.converge.replication.codec.WireException;
 import io.converge.replication.store.DurableStore;
@@ -18,22 +19,18 @@ import io.converge.replication.store.StoredRecord;
 import io.converge.replication.transport.Transport;
 import io.converge.replication.wire.v1.Ack;
 import io.converge.replication.wire.v1.DeltaBatch;
-import io.converge.replication.wire.v1.DigestRequest;
 import io.converge.replication.wire.v1.DigestResponse;
 import io.converge.replication.wire.v1.Envelope;
 import io.converge.replication.wire.v1.FullStateAck;
 import io.converge.replication.wire.v1.FullStateChunk;
 import io.converge.replication.wire.v1.Handshake;
-import io.converge.replication.wire.v1.KeyDigest;
 import io.converge.replication.wire.v1.KeyedDelta;
 import io.converge.replication.wire.v1.Reject;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +38,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
@@ -80,6 +76,28 @@ import java.util.function.UnaryOperator;
  * on that thread. So no lock is held across I/O or an fsync, and no writer, transport callback or
  * timer thread waits for a disk: a durable write's future completes when its change is committed.
  *
+ * <h2>Components</h2>
+ *
+ * The engine keeps the values, the delta links and the transport callbacks, and delegates to
+ * components guarded by its lock (each says which of its methods are called under it, and which,
+ * run on the scheduler, take it themselves and work outside it), besides {@link Outbox}, {@link
+ * Persistence}, {@link Waiters}, {@link Subscribers}, {@link OutboundLog}, {@link ClockFence} and
+ * {@link Admission}:
+ *
+ * <ul>
+ *   <li>{@link AntiEntropyRounds}: the digest tree, kept up to date lazily, and the digest sessions
+ *       with each peer every interval, which find the keys whose full states to send;
+ *   <li>{@link FullStateExchange}: full states sent and received in chunks on a byte budget;
+ *   <li>{@link Effects}: what an entry point does once the lock is released (send through the
+ *       {@link Outbox}, notify, complete futures), after the store made its changes durable;
+ *   <li>{@link Slots}: the values by key, checked against the keys and key families declared;
+ *   <li>{@link Refusals}: which refusals end the link and which refuse one delta or state alone;
+ *   <li>{@link Envelopes}: what is sent, wrapped in envelopes of this replica stamped with its
+ *       clock;
+ *   <li>{@link Slot} (one key's value) and {@link Peer} (what is known of one peer: its {@link
+ *       PeerSession}, connection, digest session and transfers), plain state under the lock.
+ * </ul>
+ *
  * <p>The protocol the engine speaks is described in the package javadoc ({@code package-info.java},
  * <i>Protocol</i>).
  */
@@ -87,48 +105,11 @@ final class ReplicationEngine implements Transport.Listener {
 
   static final int PROTOCOL_VERSION = 1;
 
-  private static final System.Logger LOG = System.getLogger(ReplicationEngine.class.getName());
-
   /**
    * How many batches that are not full may be in flight to a peer: {@link
    * PeerSession#MAX_PARTIAL_BATCHES_IN_FLIGHT}, or more in tests that need each write sent alone.
    */
   private int maxPartialBatchesInFlight = PeerSession.MAX_PARTIAL_BATCHES_IN_FLIGHT;
-
-  /**
-   * Full-state transfers a peer may have in progress at once (chunks received, not all of them). An
-   * honest peer sends each key's chunks one after the other, so it has one (two while a lost one
-   * expires); without a bound a peer could start a transfer for every declared key and make this
-   * replica hold a chunk table for each. A transfer beyond it is refused for now, not the link.
-   */
-  static final int MAX_ASSEMBLIES_PER_PEER = 8;
-
-  /**
-   * Full-state bytes in flight to a peer (chunks sent and not acknowledged), at most: further
-   * chunks wait for its {@code FullStateAck}s. Small enough that chunks never fill the transport's
-   * buffer for the peer, so deltas keep flowing beside a large transfer; large enough to keep a
-   * long link busy (2 MiB per 100 ms round trip is 20 MB/s).
-   */
-  static final long FULL_STATE_BUDGET_BYTES = 2L * 1024 * 1024;
-
-  /**
-   * The largest payload of one full-state chunk (less if the transport's messages are smaller):
-   * several fit the budget, so the link is not idle while one is acknowledged, and a delta queued
-   * behind a chunk waits for at most this many bytes.
-   */
-  static final int FULL_STATE_CHUNK_BYTES = 256 * 1024;
-
-  /** The largest full state of one key this replica accepts (see Replica.Builder#maxKeyBytes). */
-  private long maxKeyBytes = Replica.Builder.DEFAULT_MAX_KEY_BYTES;
-
-  /** {@link #FULL_STATE_BUDGET_BYTES}, or another budget in tests. */
-  private long fullStateBudget = FULL_STATE_BUDGET_BYTES;
-
-  /** {@link #FULL_STATE_CHUNK_BYTES}, or another size in tests. */
-  private int fullStateChunkBytes = FULL_STATE_CHUNK_BYTES;
-
-  /** The most keys {@link Stats#oversizedKeys()} names. */
-  static final int MAX_OVERSIZED_KEYS_REPORTED = 100;
 
   /** Records appended to the store between two checkpoints, at most. */
   static final int CHECKPOINT_EVERY = 10_000;
@@ -143,10 +124,13 @@ final class ReplicationEngine implements Transport.Listener {
 
   private final ReplicaId self;
   private final String selfWire;
+
+  /** Wraps what the engine sends in envelopes stamped with its clock. */
+  private final Envelopes envelopes;
+
   private final Transport transport;
   private final HybridLogicalClock clock;
   private final EngineScheduler scheduler;
-  private final Duration antiEntropyInterval;
   private final Duration resendInterval;
   private final int maxLogEntries;
   private final long incarnation;
@@ -166,6 +150,9 @@ final class ReplicationEngine implements Transport.Listener {
    */
   private final long startedAt;
 
+  /** The full-state exchange with every peer; under {@link #lock}. */
+  private final FullStateExchange fullStates;
+
   /** Where every applied change is logged before it is acknowledged; null: in memory only. */
   private final DurableStore store;
 
@@ -178,12 +165,18 @@ final class ReplicationEngine implements Transport.Listener {
   private long lastTicket;
   private long appendsSinceCheckpoint;
 
-  private final Map<String, Key<?>> declared;
-  private final TreeMap<String, Function<String, Key<?>>> families;
+  /** The values by key, and the declarations they are checked against; see {@link Slots}. */
+  private final Slots slots;
 
-  private final Map<String, Slot<?>> slots = new HashMap<>();
-  private final KeyDigestTree tree = new KeyDigestTree();
-  private final Set<String> dirty = new LinkedHashSet<>();
+  /** The anti-entropy rounds with every peer; under {@link #lock}. */
+  private final AntiEntropyRounds antiEntropy;
+
+  /** {@link #antiEntropy}'s digest tree, which {@link #receive} reads to answer a request. */
+  private final KeyDigestTree tree;
+
+  /** {@link #antiEntropy}'s keys with stale digests, to which a change adds its key. */
+  private final Set<String> dirty;
+
   private final OutboundLog log = new OutboundLog();
   private long nextSequence = 1;
   private final Map<ReplicaId, Peer> peers = new TreeMap<>();
@@ -197,27 +190,8 @@ final class ReplicationEngine implements Transport.Listener {
 
   private long deltasSent;
   private long deltasReceived;
-  private long fullStatesSent;
-
-  /** The last full-state transfer number this replica used (see FullStateChunk.transfer). */
-  private long lastTransfer;
-
-  private long fullStatesReceived;
-  private long digestRounds;
-
-  /** Anti-entropy ticks so far: a session that sent no request for two of them is abandoned. */
-  private long antiEntropyTicks;
 
   private long oversizedDeltas;
-
-  /** Full states refused for being over {@link #maxKeyBytes} or their key's codec limits. */
-  private long fullStatesOversized;
-
-  /** The last keys whose full state was over a limit here, oldest first; see Stats. */
-  private final Set<String> oversizedKeys = new LinkedHashSet<>();
-
-  /** Encodings of recent versions, shared by digests, transfers and checkpoints; under the lock. */
-  private final EncodedStates encodings = new EncodedStates(EncodedStates.DEFAULT_MAX_BYTES);
 
   private final EnumMap<WireException.Reason, Long> rejected =
       new EnumMap<>(WireException.Reason.class);
@@ -255,17 +229,22 @@ final class ReplicationEngine implements Transport.Listener {
                 self.name(),
                 scheduler.ticker() == Ticker.system());
     this.meters = new EngineMeters(registry, self);
+    this.fullStates = new FullStateExchange(this, lock, self, transport, meters, admission);
     this.selfWire = Clocks.toWire(self);
+    this.envelopes = new Envelopes(selfWire, clock);
     this.transport = transport;
     this.outbox = new Outbox(transport, this::resendRefused);
     this.clock = clock;
     this.scheduler = scheduler;
-    this.antiEntropyInterval = antiEntropyInterval;
+    this.antiEntropy =
+        new AntiEntropyRounds(
+            this, lock, self, scheduler, antiEntropyInterval, reconciler, fullStates);
+    this.tree = antiEntropy.tree();
+    this.dirty = antiEntropy.dirty();
     this.resendInterval = resendInterval;
     this.maxLogEntries = maxLogEntries;
     this.incarnation = incarnation;
-    this.declared = new HashMap<>(declared);
-    this.families = new TreeMap<>(families);
+    this.slots = new Slots(self, declared, families);
     for (WireException.Reason reason : WireException.Reason.values()) {
       rejected.put(reason, 0L);
       rejectsReceived.put(reason, 0L);
@@ -319,7 +298,7 @@ final class ReplicationEngine implements Transport.Listener {
     }
     transport.start(self, this);
     scheduler.schedule(resendInterval, this::resendTick);
-    scheduler.schedule(antiEntropyInterval, this::antiEntropyTick);
+    antiEntropy.start();
   }
 
   ReplicaId self() {
@@ -347,7 +326,7 @@ final class ReplicationEngine implements Transport.Listener {
     if (timeout.isNegative()) {
       throw new IllegalArgumentException("must be >= 0: timeout=" + timeout);
     }
-    Effects fx = new Effects();
+    Effects fx = newEffects();
     T result;
     long sequence = 0;
     CausalToken token;
@@ -480,7 +459,7 @@ final class ReplicationEngine implements Transport.Listener {
    * Queues a change for the store ({@link Persistence#log}, no I/O) under the lock; returns its
    * ticket. Every {@link #CHECKPOINT_EVERY} changes, queues a checkpoint too.
    */
-  private long persist(StoredRecord record) {
+  long persist(StoredRecord record) {
     long ticket = persistence.log(record);
     lastTicket = ticket;
     uncheckpointed.add(record.key());
@@ -569,7 +548,7 @@ final class ReplicationEngine implements Transport.Listener {
     return TokenWrite.all(
         token,
         self,
-        this::resolve,
+        slots::resolve,
         name -> {
           Slot<?> slot = slots.get(name);
           return slot == null ? null : slot.state;
@@ -623,7 +602,9 @@ final class ReplicationEngine implements Transport.Listener {
   private Peer peer(ReplicaId id) {
     Peer peer = peers.get(id);
     if (peer == null) {
-      peer = new Peer(id, meters.peer(id, this, engine -> engine.pendingOf(id)), maxKeyBytes);
+      peer =
+          new Peer(
+              id, meters.peer(id, this, engine -> engine.pendingOf(id)), fullStates.maxKeyBytes());
       peers.put(id, peer);
     }
     return peer;
@@ -642,15 +623,15 @@ final class ReplicationEngine implements Transport.Listener {
       return new Stats(
           deltasSent,
           deltasReceived,
-          fullStatesSent,
-          fullStatesReceived,
-          digestRounds,
+          fullStates.fullStatesSent(),
+          fullStates.fullStatesReceived(),
+          antiEntropy.digestRounds(),
           oversizedDeltas,
           rejected,
           rejectsReceived,
           subscribers.errors(),
-          fullStatesOversized,
-          oversizedKeys);
+          fullStates.fullStatesOversized(),
+          fullStates.oversizedKeys());
     }
   }
 
@@ -716,55 +697,22 @@ final class ReplicationEngine implements Transport.Listener {
     }
   }
 
-  /**
-   * Finds (or, with create, makes) the slot of a local key, checking it against its declaration.
-   */
+  /** See {@link Slots#local}; under the lock. */
   private <T extends DeltaCrdt<T>> Slot<T> localSlot(Key<T> key, boolean create) {
-    Key<?> declaration = resolve(key.name());
-    if (declaration == null) {
-      declared.put(key.name(), key);
-    } else if (!declaration.typeName().equals(key.typeName())) {
-      throw new IllegalArgumentException(
-          "key "
-              + key.name()
-              + " is declared as "
-              + declaration.typeName()
-              + ", not "
-              + key.typeName());
-    }
-    Slot<?> slot = slots.get(key.name());
-    if (slot == null && create) {
-      slot = new Slot<>(key, key.zero());
-      slots.put(key.name(), slot);
-    }
-    @SuppressWarnings("unchecked")
-    Slot<T> typed = (Slot<T>) slot;
-    return typed;
+    return slots.local(key, create);
   }
 
-  private Key<?> resolve(String name) {
-    Key<?> key = declared.get(name);
-    if (key != null) {
-      return key;
-    }
-    for (Map.Entry<String, Function<String, Key<?>>> family : families.descendingMap().entrySet()) {
-      if (name.startsWith(family.getKey())) {
-        Key<?> made = family.getValue().apply(name);
-        if (made != null && made.name().equals(name)) {
-          declared.put(name, made);
-          return made;
-        }
-      }
-    }
-    return null;
+  /** See {@link Slots#remote}; under the lock. */
+  Slot<?> remoteSlot(String name, String type) {
+    return slots.remote(name, type);
   }
 
   /** A key changed (under the lock): its subscribers and the reads waiting for it hear of it. */
-  private void notifyLater(Effects fx, Slot<?> slot) {
+  void notifyLater(Effects fx, Slot<?> slot) {
     String name = slot.key.name();
     Subscribers.Notification notification = subscribers.changed(name, slot.state);
     if (notification != null) {
-      fx.notifications.add(notification);
+      fx.notifyLater(notification);
     }
     waiters.changed(name, fx.after);
   }
@@ -821,19 +769,7 @@ final class ReplicationEngine implements Transport.Listener {
    * one peer's partial states may hold here together. Before {@link #start}.
    */
   void maxKeyBytes(long bytes) {
-    this.maxKeyBytes = checkMaxKeyBytes(bytes);
-  }
-
-  /** Returns {@code bytes} if it is a valid {@link #maxKeyBytes}; otherwise throws, naming it. */
-  static long checkMaxKeyBytes(long bytes) {
-    if (bytes < 1 || bytes > Replica.Builder.MAX_KEY_BYTES_LIMIT) {
-      throw new IllegalArgumentException(
-          "maxKeyBytes must be between 1 and "
-              + Replica.Builder.MAX_KEY_BYTES_LIMIT
-              + ": bytes="
-              + bytes);
-    }
-    return bytes;
+    fullStates.maxKeyBytes(bytes);
   }
 
   /**
@@ -844,16 +780,11 @@ final class ReplicationEngine implements Transport.Listener {
    * @throws IllegalArgumentException if either is below 1
    */
   void fullStateBudget(long budgetBytes, int chunkBytes) {
-    if (budgetBytes < 1 || chunkBytes < 1) {
-      throw new IllegalArgumentException(
-          "must be >= 1: budgetBytes=" + budgetBytes + ", chunkBytes=" + chunkBytes);
-    }
-    this.fullStateBudget = budgetBytes;
-    this.fullStateChunkBytes = chunkBytes;
+    fullStates.fullStateBudget(budgetBytes, chunkBytes);
   }
 
   private void resendTick() {
-    Effects fx = new Effects();
+    Effects fx = newEffects();
     synchronized (lock) {
       if (closed) {
         return;
@@ -864,7 +795,7 @@ final class ReplicationEngine implements Transport.Listener {
         }
         peer.resendTick(resendInterval.toNanos());
         sendMore(peer, fx);
-        pumpFullStates(peer, fx); // full-state chunks the transport refused go again
+        fullStates.pumpFullStates(peer, fx); // full-state chunks the transport refused go again
       }
     }
     fx.run();
@@ -872,530 +803,27 @@ final class ReplicationEngine implements Transport.Listener {
   }
 
   // -----------------------------------------------------------------------------------------
-  // Anti-entropy
+  // Anti-entropy and full states (see AntiEntropyRounds, FullStateExchange)
   // -----------------------------------------------------------------------------------------
 
+  /** See {@link AntiEntropyRounds#refreshDigests}; under the lock. */
   private void refreshDigests() {
-    if (dirty.isEmpty()) {
-      return;
-    }
-    MessageDigest sha = sha256();
-    for (String name : dirty) {
-      Slot<?> slot = slots.get(name);
-      if (slot != null) {
-        byte[] bytes;
-        try {
-          bytes = encodedState(slot);
-        } catch (RuntimeException e) {
-          unencodable(slot, e);
-          continue;
-        }
-        tree.put(name, slot.key.typeName(), sha.digest(bytes));
-      }
-    }
-    dirty.clear();
+    antiEntropy.refreshDigests();
   }
 
-  /**
-   * The encoding of a slot's current state, from {@link #encodings} or made now and kept there (for
-   * the digest, the transfers and the checkpoint of this version). Under the lock.
-   */
-  private byte[] encodedState(Slot<?> slot) {
-    String name = slot.key.name();
-    byte[] bytes = encodings.get(name, slot.state, antiEntropyTicks);
-    if (bytes == null) {
-      bytes = slot.encodeState();
-      encodings.put(name, slot.state, bytes, antiEntropyTicks);
-    }
-    return bytes;
-  }
-
-  /**
-   * A key whose state its own codec refuses to encode (over the codec's limits, say): it cannot be
-   * digested or sent. Reported, and left out of this refresh, rather than end anti-entropy for
-   * every key. Under the lock.
-   */
-  private void unencodable(Slot<?> slot, RuntimeException e) {
-    String name = slot.key.name();
-    if (e instanceof WireException w && w.reason() == WireException.Reason.OVERSIZED) {
-      noteOversized(name);
-    }
-    LOG.log(
-        System.Logger.Level.WARNING,
-        "replica "
-            + self
-            + ": the state of key "
-            + name
-            + " does not encode, so anti-entropy cannot compare or send it: "
-            + e.getMessage(),
-        e);
-  }
-
-  /** Counts and reports a full state over a limit; under the lock. */
-  private void noteOversized(String name) {
-    fullStatesOversized++;
-    meters.fullStateOversized();
-    oversizedKeys.remove(name);
-    oversizedKeys.add(name);
-    if (oversizedKeys.size() > MAX_OVERSIZED_KEYS_REPORTED) {
-      oversizedKeys.remove(oversizedKeys.iterator().next());
-    }
-  }
-
-  /**
-   * Recomputes the digests of the keys changed since the last refresh without holding the lock
-   * while it encodes and hashes them (states are immutable): a snapshot under the lock, the work
-   * outside, and the results stored under the lock for the keys that did not change meanwhile (the
-   * others stay dirty, for the next refresh). Keeps writers from stalling behind an anti-entropy
-   * round of many changed keys. Encodings already held are reused, and those made here are kept (up
-   * to the bound of {@link #encodings}) for the transfers and checkpoint of the same versions.
-   */
-  private void refreshDigestsOutsideLock() {
-    List<String> names = new ArrayList<>();
-    List<Slot<?>> snapshot = new ArrayList<>();
-    List<Object> states = new ArrayList<>();
-    List<byte[]> held = new ArrayList<>();
-    synchronized (lock) {
-      for (String name : dirty) {
-        Slot<?> slot = slots.get(name);
-        if (slot != null) {
-          names.add(name);
-          snapshot.add(slot);
-          states.add(slot.state);
-          held.add(encodings.get(name, slot.state, antiEntropyTicks));
-        }
-      }
-      dirty.clear();
-    }
-    if (names.isEmpty()) {
-      return;
-    }
-    MessageDigest sha = sha256();
-    byte[][] digests = new byte[names.size()][];
-    byte[][] keep = new byte[names.size()][];
-    RuntimeException[] failures = new RuntimeException[names.size()];
-    long kept = 0;
-    for (int i = 0; i < digests.length; i++) {
-      byte[] bytes = held.get(i);
-      if (bytes == null) {
-        try {
-          bytes = snapshot.get(i).encode(states.get(i));
-        } catch (RuntimeException e) {
-          failures[i] = e;
-          continue;
-        }
-        if (kept == 0 || kept + bytes.length <= EncodedStates.DEFAULT_MAX_BYTES) {
-          // Not all: a round of many changed keys must not hold them all at once.
-          keep[i] = bytes;
-          kept += bytes.length;
-        }
-      }
-      digests[i] = sha.digest(bytes);
-    }
-    synchronized (lock) {
-      for (int i = 0; i < digests.length; i++) {
-        Slot<?> slot = snapshot.get(i);
-        if (slots.get(names.get(i)) != slot || slot.state != states.get(i)) {
-          dirty.add(names.get(i));
-        } else if (failures[i] != null) {
-          unencodable(slot, failures[i]);
-        } else {
-          tree.put(names.get(i), slot.key.typeName(), digests[i]);
-          if (keep[i] != null) {
-            encodings.put(names.get(i), slot.state, keep[i], antiEntropyTicks);
-          }
-        }
-      }
-    }
-  }
-
-  private void antiEntropyTick() {
-    Effects fx = new Effects();
-    refreshDigestsOutsideLock();
-    synchronized (lock) {
-      if (closed) {
-        return;
-      }
-      refreshDigests();
-      antiEntropyTicks++;
-      encodings.expire(antiEntropyTicks);
-      for (Peer peer : peers.values()) {
-        if (!peer.connected) {
-          continue;
-        }
-        fullStateRound(peer, fx);
-        if (peer.session != null && antiEntropyTicks - peer.sessionTick < 2) {
-          // A session still running (it sent a request during the last interval): let it finish,
-          // or a reconciliation longer than the interval would be restarted forever.
-          continue;
-        }
-        peer.session = reconciler.start(tree);
-        peer.sessionTick = antiEntropyTicks;
-        digestRounds++;
-        peer.meters.digestRounds().increment();
-        DigestRequest request = peer.session.nextRequest();
-        peer.awaitedRound = request.getRound();
-        fx.send(peer.id, request);
-      }
-    }
-    fx.run();
-    scheduler.schedule(antiEntropyInterval, this::antiEntropyTick);
-  }
-
+  /** See {@link AntiEntropyRounds#onDigestResponse}; a call of {@link #receive}. */
   private void onDigestResponse(Peer peer, DigestResponse response, Effects fx) {
-    ReconciliationSession session = peer.session;
-    if (session == null
-        || !session.isAwaitingResponse()
-        || response.getRound() != peer.awaitedRound) {
-      return; // a late or duplicated response, or one of an abandoned session
-    }
-    refreshDigests();
-    try {
-      session.accept(response);
-    } catch (WireException e) {
-      peer.session = null;
-      throw e;
-    }
-    if (!session.isDone()) {
-      peer.sessionTick = antiEntropyTicks;
-      digestRounds++;
-      peer.meters.digestRounds().increment();
-      DigestRequest request = session.nextRequest();
-      peer.awaitedRound = request.getRound();
-      fx.send(peer.id, request);
-      return;
-    }
-    peer.session = null;
-    Divergence divergence = session.divergence();
-    TreeSet<String> push = new TreeSet<>(divergence.onlyLocal());
-    push.addAll(divergence.differing());
-    boolean toEncode = false;
-    for (String name : push) {
-      Slot<?> slot = slots.get(name);
-      if (slot != null) {
-        toEncode |= startTransfer(peer, slot);
-      }
-    }
-    pumpFullStates(peer, fx);
-    if (toEncode) {
-      ReplicaId id = peer.id;
-      scheduler.schedule(Duration.ZERO, () -> encodeTransfers(id));
-    }
+    antiEntropy.onDigestResponse(peer, response, fx);
   }
 
-  /**
-   * Starts sending a key's full state to a peer, unless one is under way or the peer refused this
-   * version for good; its bytes come from {@link #encodings}, or later from {@link
-   * #encodeTransfers} (outside the lock). Under the lock, just after {@link #refreshDigests}, so
-   * the digest tree holds the hash of the key's current state.
-   *
-   * @return whether the transfer waits for its bytes
-   */
-  private boolean startTransfer(Peer peer, Slot<?> slot) {
-    String name = slot.key.name();
-    KeyDigest digest = tree.get(name);
-    byte[] hash = digest == null ? null : digest.getHash().toByteArray();
-    if (peer.outgoing.refused(name, hash)) {
-      return false; // refused for good: not again until the key changes or the link comes up again
-    }
-    int chunkSize = chunkSize(slot);
-    if (chunkSize < 1) {
-      return false; // the transport cannot carry even an empty chunk of this key
-    }
-    OutgoingTransfer transfer =
-        new OutgoingTransfer(
-            name, slot.key.typeName(), lastTransfer + 1, slot.state, hash, chunkSize);
-    if (!peer.outgoing.offer(transfer, antiEntropyTicks)) {
-      return false; // one is under way: it finishes first, and the next round compares again
-    }
-    lastTransfer++;
-    fullStatesSent++;
-    peer.meters.fullStatesSent().increment();
-    byte[] bytes = encodings.get(name, slot.state, antiEntropyTicks);
-    if (bytes == null) {
-      return true;
-    }
-    try {
-      transfer.encoded(bytes);
-    } catch (WireException e) {
-      peer.outgoing.cancel(transfer);
-      unencodable(slot, e);
-    }
-    return false;
-  }
-
-  /** The largest payload of a full-state chunk of this key that fits one transport message. */
-  private int chunkSize(Slot<?> slot) {
-    FullStateChunk header =
-        FullStateChunk.newBuilder()
-            .setKey(slot.key.name())
-            .setType(slot.key.typeName())
-            .setChunkIndex(Integer.MAX_VALUE)
-            .setChunkCount(Integer.MAX_VALUE)
-            .setTransfer(Long.MAX_VALUE)
-            .setTotalBytes(Long.MAX_VALUE)
-            .build();
-    int overhead = envelope(header).getSerializedSize() + 16;
-    return Math.min(fullStateChunkBytes, transport.maxMessageBytes() - overhead);
-  }
-
-  /**
-   * Hands a peer the full-state chunks its budget allows ({@link OutgoingTransfers#poll}). Called
-   * when transfers start, on each {@code FullStateAck}, when bytes are ready, and by the timers
-   * (after a refused send or a go-back). Under the lock.
-   */
-  private void pumpFullStates(Peer peer, Effects fx) {
-    if (!peer.connected) {
-      return;
-    }
-    FullStateChunk chunk;
-    while ((chunk = peer.outgoing.poll(fullStateBudget, antiEntropyTicks)) != null) {
-      fx.send(peer.id, chunk);
-    }
-  }
-
-  /**
-   * Encodes the states of a peer's transfers that wait for their bytes, outside the lock (states
-   * are immutable), keeps each encoding for the other uses of its version, and sends what the
-   * budget allows. Runs on the scheduler, after the anti-entropy round that started them.
-   */
-  private void encodeTransfers(ReplicaId id) {
-    List<OutgoingTransfer> waiting;
-    List<Slot<?>> owners = new ArrayList<>();
-    synchronized (lock) {
-      Peer peer = peers.get(id);
-      if (closed || peer == null || !peer.connected) {
-        return;
-      }
-      waiting = peer.outgoing.waitingForBytes();
-      for (OutgoingTransfer t : waiting) {
-        owners.add(slots.get(t.key));
-      }
-    }
-    byte[][] encoded = new byte[waiting.size()][];
-    RuntimeException[] failures = new RuntimeException[waiting.size()];
-    for (int i = 0; i < encoded.length; i++) {
-      try {
-        encoded[i] = owners.get(i).encode(waiting.get(i).state);
-      } catch (RuntimeException e) {
-        failures[i] = e;
-      }
-    }
-    Effects fx = new Effects();
-    synchronized (lock) {
-      Peer peer = peers.get(id);
-      if (closed || peer == null) {
-        return;
-      }
-      for (int i = 0; i < encoded.length; i++) {
-        OutgoingTransfer t = waiting.get(i);
-        Slot<?> slot = owners.get(i);
-        if (peer.outgoing.get(t.key) != t || t.encoded()) {
-          continue; // ended meanwhile (the peer went down, refused it, ...)
-        }
-        try {
-          if (failures[i] != null) {
-            throw failures[i];
-          }
-          t.encoded(encoded[i]);
-          if (slot.state == t.state) {
-            encodings.put(t.key, t.state, encoded[i], antiEntropyTicks);
-          }
-        } catch (RuntimeException e) {
-          peer.outgoing.cancel(t);
-          unencodable(slot, e);
-        }
-      }
-      pumpFullStates(peer, fx);
-    }
-    fx.run();
-  }
-
-  /**
-   * An anti-entropy round's care of a peer's transfers: those whose acknowledgements stopped go
-   * back or are given up ({@link OutgoingTransfers#tick}), partial states it stopped sending are
-   * dropped ({@link IncomingTransfers#expire}). Under the lock.
-   */
-  private void fullStateRound(Peer peer, Effects fx) {
-    for (OutgoingTransfer t : peer.outgoing.tick(antiEntropyTicks)) {
-      LOG.log(
-          System.Logger.Level.DEBUG,
-          () -> "replica " + self + ": gave up the full state of " + t.key + " to " + peer.id);
-    }
-    peer.incoming.expire(antiEntropyTicks);
-    pumpFullStates(peer, fx);
-  }
-
-  /** A peer's acknowledgement (or refusal) of a full-state transfer of this replica. */
+  /** See {@link FullStateExchange#onFullStateAck}; a call of {@link #receive}. */
   private void onFullStateAck(Peer peer, FullStateAck ack, Effects fx) {
-    long transfer = ack.getTransfer();
-    if (transfer == 0 || Long.compareUnsigned(transfer, lastTransfer) > 0) {
-      throw new WireException(
-          WireException.Reason.MALFORMED,
-          "full state ack of key "
-              + ack.getKey()
-              + " names transfer "
-              + Long.toUnsignedString(transfer)
-              + ", which this replica never started (the last is "
-              + lastTransfer
-              + ")");
-    }
-    if (ack.getRefused() != Reject.Reason.REASON_UNSPECIFIED) {
-      WireException.Reason reason = WireException.Reason.fromWire(ack.getRefused());
-      if (!refusesOneFullState(reason)) {
-        throw new WireException(
-            WireException.Reason.MALFORMED,
-            "full state ack of key "
-                + ack.getKey()
-                + " refuses it with "
-                + ack.getRefused()
-                + ", which does not refuse a full state");
-      }
-      OutgoingTransfer ended = peer.outgoing.refuse(ack.getKey(), transfer, !ack.getRetryLater());
-      if (ended != null) {
-        rejectsReceived.merge(reason, 1L, Long::sum);
-        meters.rejectedSent(reason);
-        LOG.log(
-            System.Logger.Level.WARNING,
-            "replica "
-                + self
-                + ": "
-                + peer.id
-                + " refused the full state of key "
-                + ended.key
-                + " ("
-                + ended.totalBytes()
-                + " bytes; "
-                + (ack.getRetryLater() ? "tried again later" : "not sent again until it changes")
-                + "): "
-                + reason
-                + ": "
-                + ack.getDetail());
-      }
-    } else {
-      peer.outgoing.acknowledge(
-          ack.getKey(),
-          transfer,
-          Integer.toUnsignedLong(ack.getReceivedChunks()),
-          antiEntropyTicks);
-    }
-    pumpFullStates(peer, fx);
+    fullStates.onFullStateAck(peer, ack, fx);
   }
 
-  /**
-   * Takes one chunk of a peer's full state: kept and acknowledged, or (the last) reassembled,
-   * decoded, checked and merged. A state this replica refuses for that key alone (over {@link
-   * #maxKeyBytes} or its codec's limits, a key not declared so, a value whose meaning is refused)
-   * or a transfer beyond the peer's bounds is refused with a {@code FullStateAck} that stops it:
-   * counted, never merged, and the link goes on. A chunk that contradicts itself or its transfer is
-   * MALFORMED and ends the link.
-   */
+  /** See {@link FullStateExchange#onFullState}; a call of {@link #receive}. */
   private void onFullState(Peer peer, FullStateChunk chunk, Effects fx) {
-    IncomingTransfers.validate(chunk);
-    if (peer.incoming.dropped(chunk)) {
-      return; // of a transfer refused before: the refusal stops it
-    }
-    Slot<?> slot;
-    try {
-      slot = remoteSlot(chunk.getKey(), chunk.getType());
-    } catch (WireException e) {
-      peer.incoming.refuse(chunk.getKey(), chunk.getTransfer());
-      refuseTransfer(peer, chunk, e, false, fx);
-      return;
-    }
-    IncomingTransfers.Outcome outcome = peer.incoming.accept(chunk, maxKeyBytes, antiEntropyTicks);
-    if (outcome instanceof IncomingTransfers.Refused refused) {
-      if (!refused.retryLater()) {
-        noteOversized(slot.key.name());
-      }
-      refuseTransfer(peer, chunk, refused.reason(), refused.retryLater(), fx);
-      return;
-    }
-    if (outcome instanceof IncomingTransfers.Partial partial) {
-      acknowledgeChunks(peer, chunk, partial.received(), fx);
-      return;
-    }
-    if (!(outcome instanceof IncomingTransfers.Complete complete)) {
-      return; // dropped
-    }
-    byte[] bytes = complete.bytes();
-    boolean changed;
-    try {
-      changed =
-          slot.prepareMerge(
-                  bytes,
-                  decoded ->
-                      admission.check(
-                          decoded,
-                          null,
-                          () -> "full state of key " + slot.key.name() + " from " + peer.id))
-              .getAsBoolean();
-    } catch (WireException e) {
-      if (e.reason() == WireException.Reason.MALFORMED || !refusesOneFullState(e.reason())) {
-        throw e;
-      }
-      if (e.reason() == WireException.Reason.OVERSIZED) {
-        noteOversized(slot.key.name()); // over the key codec's own limits
-      }
-      refuseTransfer(peer, chunk, e, e.reason() == WireException.Reason.CLOCK_OFFSET, fx);
-      return;
-    }
-    if (changed) {
-      fx.persist(() -> new StoredRecord(slot.key.name(), slot.key.typeName(), bytes));
-    }
-    fullStatesReceived++;
-    peer.meters.fullStatesReceived().increment();
-    oversizedKeys.remove(slot.key.name());
-    dirty.add(slot.key.name());
-    acknowledgeChunks(peer, chunk, complete.count(), fx);
-    if (changed) {
-      notifyLater(fx, slot);
-    }
-  }
-
-  private void acknowledgeChunks(Peer peer, FullStateChunk chunk, int received, Effects fx) {
-    fx.send(
-        peer.id,
-        FullStateAck.newBuilder()
-            .setKey(chunk.getKey())
-            .setTransfer(chunk.getTransfer())
-            .setReceivedChunks(received)
-            .build());
-  }
-
-  /**
-   * Refuses a peer's full-state transfer alone: counted as refused (like a {@code Reject}, which is
-   * not sent), and answered with a {@code FullStateAck} that stops it.
-   */
-  private void refuseTransfer(
-      Peer peer, FullStateChunk chunk, WireException e, boolean retryLater, Effects fx) {
-    rejected.merge(e.reason(), 1L, Long::sum);
-    meters.rejectedReceived(e.reason());
-    fx.send(
-        peer.id,
-        FullStateAck.newBuilder()
-            .setKey(chunk.getKey())
-            .setTransfer(chunk.getTransfer())
-            .setRefused(e.reason().toWire())
-            .setDetail(e.detail())
-            .setRetryLater(retryLater)
-            .build());
-  }
-
-  /** Finds (or makes) the slot for a key received from a peer; TYPE_MISMATCH if not declared so. */
-  private Slot<?> remoteSlot(String name, String type) {
-    Key<?> declaration =
-        name.isEmpty() || name.length() > Key.MAX_NAME_LENGTH ? null : resolve(name);
-    if (declaration == null) {
-      throw new WireException(
-          WireException.Reason.TYPE_MISMATCH, "key " + name + " is not declared on " + self);
-    }
-    if (!declaration.typeName().equals(type)) {
-      throw new WireException(
-          WireException.Reason.TYPE_MISMATCH,
-          "key " + name + " is declared as " + declaration.typeName() + ", not " + type);
-    }
-    return slots.computeIfAbsent(name, n -> Slot.of(declaration));
+    fullStates.onFullState(peer, chunk, fx);
   }
 
   // -----------------------------------------------------------------------------------------
@@ -1404,7 +832,7 @@ final class ReplicationEngine implements Transport.Listener {
 
   @Override
   public void onPeerUp(ReplicaId id) {
-    Effects fx = new Effects();
+    Effects fx = newEffects();
     synchronized (lock) {
       if (closed) {
         return;
@@ -1448,13 +876,13 @@ final class ReplicationEngine implements Transport.Listener {
 
   @Override
   public void onMessage(ReplicaId from, Envelope message) {
-    Effects fx = new Effects();
+    Effects fx = newEffects();
     Envelope.BodyCase body = message.getBodyCase();
     if (body == Envelope.BodyCase.DIGEST_REQUEST || body == Envelope.BodyCase.DIGEST_RESPONSE) {
       // Digests of the keys changed since the last round, hashed before the lock is taken: under
       // it only those changed meanwhile are (every key of a busy replica can change in a round, and
       // hashing them all under the lock stalled every write and delta behind it).
-      refreshDigestsOutsideLock();
+      antiEntropy.refreshDigestsOutsideLock();
     }
     synchronized (lock) {
       if (closed) {
@@ -1487,63 +915,6 @@ final class ReplicationEngine implements Transport.Listener {
     if (closesConnection(e.reason())) {
       fx.disconnect(peer.id, e);
     }
-  }
-
-  /**
-   * Whether a refusal for {@code reason} also ends the connection: a message that does not decode,
-   * is too large, speaks an unknown protocol version or comes from another sender than the
-   * connection's peer says the peer is broken or hostile, and the stream is closed (the peer may
-   * reconnect, with backoff). A timestamp beyond the clock offset or a key of the wrong type is
-   * refused alone: the peer's other messages are fine.
-   */
-  static boolean closesConnection(WireException.Reason reason) {
-    return switch (reason) {
-      case MALFORMED, OVERSIZED, UNKNOWN_VERSION, UNTRUSTED_PEER -> true;
-      case CLOCK_OFFSET, TYPE_MISMATCH, COUNTER_RANGE, FORGED_EVENT, REPEATED_HANDSHAKE -> false;
-      case NO_HANDSHAKE,
-          STALE_INCARNATION,
-          WRONG_DIALLER,
-          DUPLICATE_STREAM,
-          CONNECTION_LIMIT,
-          HANDSHAKE_TIMEOUT ->
-          true;
-    };
-  }
-
-  /**
-   * Whether a delta refused for {@code reason} is refused alone, its sequence consumed (answered
-   * with a {@code Reject} naming it) so that the sender's later deltas still apply: the key is not
-   * declared so, or the delta's meaning is refused (a timestamp inside it beyond the offset, a
-   * counter out of range, another replica's event). Resending it would be refused again, and
-   * waiting for it would stall every later delta of the link. A delta that does not decode refuses
-   * the whole batch and ends the connection instead.
-   */
-  static boolean refusesOneDelta(WireException.Reason reason) {
-    return switch (reason) {
-      case TYPE_MISMATCH, CLOCK_OFFSET, COUNTER_RANGE, FORGED_EVENT -> true;
-      case MALFORMED,
-          OVERSIZED,
-          UNKNOWN_VERSION,
-          UNTRUSTED_PEER,
-          NO_HANDSHAKE,
-          REPEATED_HANDSHAKE,
-          STALE_INCARNATION,
-          WRONG_DIALLER,
-          DUPLICATE_STREAM,
-          CONNECTION_LIMIT,
-          HANDSHAKE_TIMEOUT ->
-          false;
-    };
-  }
-
-  /**
-   * Whether a full state refused for {@code reason} is refused alone, with a {@code FullStateAck}
-   * that stops its transfer while the link goes on: over a size limit, a key not declared so, or a
-   * value whose meaning is refused (as for one delta). A state that does not decode ends the
-   * connection instead.
-   */
-  static boolean refusesOneFullState(WireException.Reason reason) {
-    return reason == WireException.Reason.OVERSIZED || refusesOneDelta(reason);
   }
 
   @Override
@@ -1789,45 +1160,79 @@ final class ReplicationEngine implements Transport.Listener {
   // Helpers
   // -----------------------------------------------------------------------------------------
 
-  private Envelope envelope(Object body) {
-    Envelope.Builder envelope =
-        Envelope.newBuilder()
-            .setProtocolVersion(PROTOCOL_VERSION)
-            .setSender(selfWire)
-            .setSentAt(Clocks.toWire(clock.now()));
-    if (body instanceof Handshake b) {
-      envelope.setHandshake(b);
-    } else if (body instanceof DeltaBatch b) {
-      envelope.setDeltas(b);
-    } else if (body instanceof Ack b) {
-      envelope.setAck(b);
-    } else if (body instanceof DigestRequest b) {
-      envelope.setDigestRequest(b);
-    } else if (body instanceof DigestResponse b) {
-      envelope.setDigestResponse(b);
-    } else if (body instanceof FullStateChunk b) {
-      envelope.setFullState(b);
-    } else if (body instanceof FullStateAck b) {
-      envelope.setFullStateAck(b);
-    } else if (body instanceof Reject b) {
-      envelope.setReject(b);
-    } else {
-      throw new IllegalArgumentException("not an envelope body: " + body);
-    }
-    return envelope.build();
+  /** A peer this replica knows of, or null; under the lock. */
+  Peer knownPeer(ReplicaId id) {
+    return peers.get(id);
   }
 
-  /** A new SHA-256 digest, for one refresh of many keys (not shared between threads). */
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-    }
+  /** The slot of a key, or null if it holds no value here; under the lock. */
+  Slot<?> slot(String name) {
+    return slots.get(name);
   }
 
-  private void flush(long durable) {
-    outbox.flush(durable);
+  /** Whether {@link #close} has begun; under the lock. */
+  boolean closed() {
+    return closed;
+  }
+
+  /** What the {@link Effects} of this engine send through; see {@link Outbox}. */
+  Outbox outbox() {
+    return outbox;
+  }
+
+  /** Writes the store off the lock; null: in memory only. */
+  Persistence persistence() {
+    return persistence;
+  }
+
+  /** The ticket of the last change queued for the store; under the lock. */
+  long lastTicket() {
+    return lastTicket;
+  }
+
+  /** Counts an envelope queued for a peer, with {@code deltas} deltas in it; under the lock. */
+  void sent(ReplicaId id, int deltas, int bytes) {
+    deltasSent += deltas;
+    EngineMeters.PeerMeters counters = peer(id).meters;
+    counters.deltasSent().increment(deltas);
+    counters.bytesSent().increment(bytes);
+  }
+
+  /** New after-the-lock effects, for an entry point of the engine or of a component. */
+  Effects newEffects() {
+    return new Effects(this);
+  }
+
+  /** The full-state exchange, for the anti-entropy rounds that start transfers. */
+  FullStateExchange fullStates() {
+    return fullStates;
+  }
+
+  /** The anti-entropy rounds, for the full-state exchange (digests, encodings, their clock). */
+  AntiEntropyRounds antiEntropy() {
+    return antiEntropy;
+  }
+
+  /** Every peer this replica knows of; under the lock. */
+  Collection<Peer> knownPeers() {
+    return peers.values();
+  }
+
+  /** Counts a message (or a part of one) this replica refused; under the lock. */
+  void countRefused(WireException.Reason reason) {
+    rejected.merge(reason, 1L, Long::sum);
+    meters.rejectedReceived(reason);
+  }
+
+  /** Counts a refusal a peer sent of what this replica sent; under the lock. */
+  void countRefusedByPeer(WireException.Reason reason) {
+    rejectsReceived.merge(reason, 1L, Long::sum);
+    meters.rejectedSent(reason);
+  }
+
+  /** Wraps a message body in an envelope from this replica; see {@link Envelopes}. */
+  Envelope envelope(Object body) {
+    return envelopes.wrap(body);
   }
 
   /**
@@ -1846,216 +1251,6 @@ final class ReplicationEngine implements Transport.Listener {
           peer.sendRefused(o.envelope().getDeltas().getFirstSequence());
         }
       }
-    }
-  }
-
-  /**
-   * What to do once the lock is released: sends (queued in the {@link #outbox} as they are
-   * decided), then notifications, then what the {@link Waiters} left to do (complete futures, arm
-   * timers), which runs even if the rest failed. With a store, all of it waits until the changes
-   * logged before (by this effect, or before its envelopes) are durable, on {@link Persistence}'s
-   * drain.
-   */
-  private final class Effects {
-    private final List<Subscribers.Notification> notifications = new ArrayList<>();
-    final List<Runnable> after = new ArrayList<>();
-    private long ticket;
-
-    /** The last store ticket issued when this effect queued its last envelope. */
-    private long queuedAfter;
-
-    /**
-     * Logs a change already merged into the state (call under the lock); what {@link #run} does
-     * then waits until it is durable: nothing is sent (acks included) and no one notified before.
-     */
-    void persist(Supplier<StoredRecord> record) {
-      if (persistence == null) {
-        return; // in memory: no record is built, so no payload is copied
-      }
-      ticket = Math.max(ticket, ReplicationEngine.this.persist(record.get()));
-    }
-
-    /** Ends the connection to {@code peer} after the messages queued before. Under the lock. */
-    void disconnect(ReplicaId peer, WireException e) {
-      queue(new Outbox.Outgoing(peer, null, e, lastTicket));
-    }
-
-    void send(ReplicaId peer, Object body) {
-      send(peer, body, 0);
-    }
-
-    /** Queues an envelope for {@code peer} behind those queued before. Under the lock. */
-    void send(ReplicaId peer, Object body, int deltas) {
-      Envelope envelope = envelope(body);
-      queue(new Outbox.Outgoing(peer, envelope, null, lastTicket));
-      deltasSent += deltas;
-      EngineMeters.PeerMeters counters = peer(peer).meters;
-      counters.deltasSent().increment(deltas);
-      counters.bytesSent().increment(envelope.getSerializedSize());
-    }
-
-    private void queue(Outbox.Outgoing outgoing) {
-      outbox.add(outgoing);
-      queuedAfter = Math.max(queuedAfter, outgoing.ticket());
-    }
-
-    /**
-     * After the lock is released: once this effect's changes, and those logged before its
-     * envelopes, are durable, flushes the outbox (this effect's envelopes leave in their place,
-     * maybe on another thread that is flushing), then notifies subscribers. What the {@link
-     * Waiters} left to do ({@link #after}) runs first, at once: it completes futures of what peers
-     * acknowledged or this replica has seen, and arms timers, none of which waits for this
-     * replica's disk (so a completion never waits behind the store's thread). Returns a future of
-     * the rest: done at once in memory, or when the drain made the changes durable (on its thread);
-     * exceptional with the store's failure (nothing of this effect is then sent or notified, and
-     * its changes stay applied in memory only).
-     */
-    CompletableFuture<Void> run() {
-      ticket = Math.max(ticket, queuedAfter);
-      if (ticket == 0) {
-        finish(null);
-        return DONE;
-      }
-      runAfter();
-      CompletableFuture<Void> finished = new CompletableFuture<>();
-      persistence
-          .whenDurable(ticket)
-          .whenComplete(
-              (ignored, failure) -> {
-                try {
-                  finish(failure);
-                } catch (RuntimeException e) {
-                  finished.completeExceptionally(e);
-                  return;
-                }
-                if (failure != null) {
-                  finished.completeExceptionally(failure);
-                } else {
-                  finished.complete(null);
-                }
-              });
-      persistence.kick();
-      return finished;
-    }
-
-    private void finish(Throwable failure) {
-      try {
-        if (failure != null) {
-          flush(0); // what is ready goes; the rest waits for a later change to be durable
-          return;
-        }
-        flush(ticket);
-        for (Subscribers.Notification notification : notifications) {
-          notification.deliver();
-        }
-      } finally {
-        notifications.forEach(Subscribers.Notification::skip); // those not delivered
-        runAfter();
-      }
-    }
-
-    private void runAfter() {
-      List<Runnable> actions = new ArrayList<>(after);
-      after.clear();
-      for (Runnable action : actions) {
-        action.run();
-      }
-    }
-  }
-
-  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
-
-  /** One key's value, with the key it was declared with. */
-  private static final class Slot<T extends DeltaCrdt<T>> {
-    final Key<T> key;
-    T state;
-
-    /**
-     * The sequence of this replica's last write to the key, if it was sent as a delta; 0 if none or
-     * if the last one was too large for a delta.
-     */
-    long lastSequence;
-
-    Slot(Key<T> key, T state) {
-      this.key = key;
-      this.state = state;
-    }
-
-    static <T extends DeltaCrdt<T>> Slot<T> of(Key<T> key) {
-      return new Slot<>(key, key.zero());
-    }
-
-    byte[] encodeState() {
-      return key.codec().encode(state.resetDelta());
-    }
-
-    /** Encodes a state of this slot read before (under the lock); thread-safe. */
-    byte[] encode(Object snapshot) {
-      @SuppressWarnings("unchecked")
-      T typed = (T) snapshot;
-      return key.codec().encode(typed.resetDelta());
-    }
-
-    /**
-     * Decodes now and checks the value with {@code check} unless it is null (either may throw),
-     * merges when the returned action runs; the action tells whether the value changed.
-     */
-    BooleanSupplier prepareMerge(byte[] bytes, Consumer<Object> check) {
-      T decoded = key.codec().decode(bytes);
-      if (check != null) {
-        check.accept(decoded);
-      }
-      return () -> {
-        T before = state;
-        T merged;
-        try {
-          merged = before.merge(decoded).resetDelta();
-        } catch (IllegalStateException contradiction) {
-          // The value contradicts one held here (two different last-writer-wins values with the
-          // same timestamp and writer: a stamp is issued once, so one of them is forged). The state
-          // is untouched.
-          throw new WireException(
-              WireException.Reason.FORGED_EVENT,
-              "key " + key.name() + ": " + contradiction.getMessage(),
-              contradiction);
-        }
-        state = merged;
-        return merged != before && !merged.equals(before);
-      };
-    }
-  }
-
-  /**
-   * What this replica knows of one peer: its delta link ({@link PeerSession}), its connection and
-   * handshake, and the anti-entropy exchanges with it.
-   */
-  private static final class Peer extends PeerSession {
-    final EngineMeters.PeerMeters meters;
-    long lagMillis = -1;
-    boolean connected;
-    Long lastContact;
-    Long incarnation;
-
-    /** The incarnation of the handshake accepted on the current connection; null before it. */
-    Long handshake;
-
-    ReconciliationSession session;
-
-    /** The anti-entropy tick at which {@link #session} last sent a request. */
-    long sessionTick;
-
-    long awaitedRound;
-
-    /** The peer's full states being reassembled here. */
-    final IncomingTransfers incoming;
-
-    /** This replica's full states on their way to the peer. */
-    final OutgoingTransfers outgoing = new OutgoingTransfers();
-
-    Peer(ReplicaId id, EngineMeters.PeerMeters meters, long maxKeyBytes) {
-      super(id);
-      this.meters = meters;
-      this.incoming = new IncomingTransfers(MAX_ASSEMBLIES_PER_PEER, maxKeyBytes);
     }
   }
 }

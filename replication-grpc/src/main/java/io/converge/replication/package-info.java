@@ -111,8 +111,8 @@
  *       delta: anti-entropy ships its key's full state, in chunks, at the next round.
  *   <li><b>Full states of any size.</b> Each full state sent is an {@code OutgoingTransfer} of one
  *       version of a key to one peer, paced by that peer's {@code OutgoingTransfers}: chunks of at
- *       most {@code ReplicationEngine.FULL_STATE_CHUNK_BYTES}, at most {@code
- *       ReplicationEngine.FULL_STATE_BUDGET_BYTES} of them in flight (sent, not acknowledged) per
+ *       most {@code FullStateExchange.FULL_STATE_CHUNK_BYTES}, at most {@code
+ *       FullStateExchange.FULL_STATE_BUDGET_BYTES} of them in flight (sent, not acknowledged) per
  *       peer whatever the number of keys, each transfer sent whole before the next; the receiver
  *       answers each chunk with a {@code FullStateAck} of the chunks it holds, which releases
  *       budget and sends more. So a large state never fills the transport's buffer for the peer,
@@ -126,10 +126,10 @@
  *       number, so chunks of two transfers are never combined even when reordered; it reserves a
  *       transfer's announced size ({@code total_bytes}) when it starts, and refuses, with a {@code
  *       FullStateAck} that stops it and without closing the link: a state over {@code
- *       ReplicationEngine.maxKeyBytes} for good (counted and reported in {@link
+ *       FullStateExchange.maxKeyBytes} for good (counted and reported in {@link
  *       io.converge.replication.Stats#oversizedKeys()}; the sender does not send that version again
  *       until the key changes or the link comes up again), and a transfer beyond {@code
- *       ReplicationEngine.MAX_ASSEMBLIES_PER_PEER} partial states or {@code maxKeyBytes} of them
+ *       FullStateExchange.MAX_ASSEMBLIES_PER_PEER} partial states or {@code maxKeyBytes} of them
  *       from one peer for now (the sender tries again in a later round). A state whose meaning is
  *       refused ({@code TYPE_MISMATCH}, {@code CLOCK_OFFSET}, ...) is refused the same way. Partial
  *       states that receive no chunk for {@code IncomingTransfers.EXPIRE_TICKS} rounds are dropped.

@@ -316,7 +316,7 @@ final class HostilePeerTest {
     // the bound is refused (for now); the link, and the transfers under way, go on.
     Replica r = cluster.start("r9", b -> b.keyFamily("k:", Key::gCounter));
     cluster.advance(SECOND);
-    for (int i = 0; i <= ReplicationEngine.MAX_ASSEMBLIES_PER_PEER; i++) {
+    for (int i = 0; i <= FullStateExchange.MAX_ASSEMBLIES_PER_PEER; i++) {
       rogue.send(
           r.self(),
           cluster

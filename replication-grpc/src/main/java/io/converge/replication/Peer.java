@@ -1,0 +1,38 @@
+package io.converge.replication;
+
+import io.converge.clocks.ReplicaId;
+import io.converge.replication.antientropy.ReconciliationSession;
+
+/**
+ * What this replica knows of one peer: its delta link ({@link PeerSession}), its connection and
+ * handshake, and the anti-entropy exchanges with it. Guarded by the engine's lock.
+ */
+final class Peer extends PeerSession {
+  final EngineMeters.PeerMeters meters;
+  long lagMillis = -1;
+  boolean connected;
+  Long lastContact;
+  Long incarnation;
+
+  /** The incarnation of the handshake accepted on the current connection; null before it. */
+  Long handshake;
+
+  ReconciliationSession session;
+
+  /** The anti-entropy tick at which {@link #session} last sent a request. */
+  long sessionTick;
+
+  long awaitedRound;
+
+  /** The peer's full states being reassembled here. */
+  final IncomingTransfers incoming;
+
+  /** This replica's full states on their way to the peer. */
+  final OutgoingTransfers outgoing = new OutgoingTransfers();
+
+  Peer(ReplicaId id, EngineMeters.PeerMeters meters, long maxKeyBytes) {
+    super(id);
+    this.meters = meters;
+    this.incoming = new IncomingTransfers(FullStateExchange.MAX_ASSEMBLIES_PER_PEER, maxKeyBytes);
+  }
+}
