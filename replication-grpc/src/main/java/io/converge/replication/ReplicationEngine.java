@@ -117,7 +117,14 @@ import java.util.function.UnaryOperator;
  *       still holds. A handshake is accepted once per connection (an identical repeat is ignored,
  *       one with another incarnation refused with {@code REPEATED_HANDSHAKE}), and an incarnation
  *       older than one already seen is refused ({@code STALE_INCARNATION}, the connection closed):
- *       in neither case is anything reset, so no hello can stall a healthy session.
+ *       in neither case is anything reset, so no hello can stall a healthy session. A handshake may
+ *       be lost (the transport contract allows it): a peer that missed the one of a restarted
+ *       replica would take its new deltas, numbered from 1 again, for duplicates of the old
+ *       incarnation's and acknowledge them unapplied. So every {@code Ack} names the incarnation
+ *       its receiver counts the sender's sequences in (the last handshake it accepted from it), and
+ *       an Ack naming another incarnation is not counted: its sender sends the handshake again (at
+ *       most once per resend interval) and the deltas after it. The first handshake accepted from a
+ *       peer whose deltas came before any also restarts the sequence expected from it.
  *   <li><b>Bounded log.</b> Entries acknowledged by every peer this replica has seen are dropped.
  *       The log holds at most {@code maxLogEntries}; beyond that the oldest entries are dropped
  *       even if a lagging (partitioned, slow) peer has not acknowledged them. Such a peer is then
@@ -952,6 +959,7 @@ final class ReplicationEngine implements Transport.Listener {
           continue;
         }
         peer.resendTick(resendInterval.toNanos());
+        peer.handshakeResent = false;
         sendMore(peer, fx);
         pumpFullStates(peer, fx); // full-state chunks the transport refused go again
       }
@@ -1501,18 +1509,21 @@ final class ReplicationEngine implements Transport.Listener {
       Peer peer = peer(id);
       peer.connected = true;
       peer.handshake = null;
+      peer.handshakeResent = false;
       peer.connected();
-      fx.send(
-          id,
-          Handshake.newBuilder()
-              .setMinProtocolVersion(PROTOCOL_VERSION)
-              .setMaxProtocolVersion(PROTOCOL_VERSION)
-              .setReplica(selfWire)
-              .setIncarnation(incarnation)
-              .build());
+      fx.send(id, handshake());
       sendMore(peer, fx);
     }
     fx.run();
+  }
+
+  private Handshake handshake() {
+    return Handshake.newBuilder()
+        .setMinProtocolVersion(PROTOCOL_VERSION)
+        .setMaxProtocolVersion(PROTOCOL_VERSION)
+        .setReplica(selfWire)
+        .setIncarnation(incarnation)
+        .build();
   }
 
   @Override
@@ -1683,6 +1694,10 @@ final class ReplicationEngine implements Transport.Listener {
       case DELTAS -> onDeltas(peer, message.getDeltas(), received.physical(), fx);
       case ACK -> {
         fence.theyAcceptedOurs(peer.id);
+        if (message.getAck().getIncarnation() != incarnation) {
+          peerLacksHandshake(peer, fx);
+          return;
+        }
         long upTo = Math.min(message.getAck().getUpToSequence(), nextSequence - 1);
         long before = peer.acked;
         peer.acknowledged(upTo, scheduler.ticker().read());
@@ -1716,6 +1731,23 @@ final class ReplicationEngine implements Transport.Listener {
       case BODY_NOT_SET ->
           throw new WireException(WireException.Reason.MALFORMED, "envelope without a body");
     }
+  }
+
+  /**
+   * An Ack that names another incarnation of this replica than its own (or none): the peer counts
+   * this replica's sequence numbers in another incarnation, because it did not get the handshake of
+   * this one (a handshake may be lost), so what it acknowledges says nothing of what it applied and
+   * is not counted. The handshake goes again, at most once per resend interval, and the deltas
+   * after it: the peer ignores the repeat if it had the first after all.
+   */
+  private void peerLacksHandshake(Peer peer, Effects fx) {
+    if (peer.handshakeResent) {
+      return;
+    }
+    peer.handshakeResent = true;
+    fx.send(peer.id, handshake());
+    peer.connected(); // what it took for duplicates goes again, after the handshake
+    sendMore(peer, fx);
   }
 
   /**
@@ -1765,6 +1797,12 @@ final class ReplicationEngine implements Transport.Listener {
               + peer.id);
     }
     peer.handshake = incarnation;
+    if (peer.incarnation == null && peer.expected > 1) {
+      // Its deltas came before any handshake of it (that one was lost): they may be of an older
+      // incarnation than this one, so its sequence restarts here too (applying one twice is
+      // harmless; taking a new one for a duplicate is not).
+      peer.expected = 1;
+    }
     if (peer.incarnation != null && peer.incarnation != incarnation) {
       // The peer restarted without its state: its sequence restarts, and it needs all we hold.
       peer.expected = 1;
@@ -1871,7 +1909,12 @@ final class ReplicationEngine implements Transport.Listener {
         fx.send(peer.id, e.toReject().toBuilder().setSequence(mismatched.get(i)).build());
       }
     }
-    fx.send(peer.id, Ack.newBuilder().setUpToSequence(peer.expected - 1).build());
+    fx.send(
+        peer.id,
+        Ack.newBuilder()
+            .setUpToSequence(peer.expected - 1)
+            .setIncarnation(peer.incarnation == null ? 0 : peer.incarnation)
+            .build());
   }
 
   // -----------------------------------------------------------------------------------------
@@ -2172,6 +2215,12 @@ final class ReplicationEngine implements Transport.Listener {
 
     /** The incarnation of the handshake accepted on the current connection; null before it. */
     Long handshake;
+
+    /**
+     * Whether this replica sent its handshake again since the last resend tick, for an Ack that
+     * named another incarnation (see {@code peerLacksHandshake}).
+     */
+    boolean handshakeResent;
 
     ReconciliationSession session;
 

@@ -79,6 +79,43 @@ final class DurableQuorumTest {
         noOpQuorumWriteReturns(r1), "no peer holds the write, yet the QUORUM write returned");
   }
 
+  /**
+   * Found by {@link DurableReplicationProperties} (seed 1240810678958064087, loss 5%): a restarted
+   * replica numbers its deltas from 1 again and tells its peers so in its handshake; if that
+   * handshake is lost (the transport contract allows loss), the peer still expects the old
+   * incarnation's next sequence, takes the new deltas for duplicates, skips them and acknowledges
+   * them. The restarted replica then counts them as held by that peer (a QUORUM write returns) and
+   * drops them from its log; only anti-entropy repairs the peer later. Fixed (issue 14): an Ack
+   * names the incarnation its receiver counts in, and one naming another is not counted but sends
+   * the handshake again.
+   */
+  @Test
+  void restartedReplicasHandshakeLost_peerDoesNotAcknowledgeDeltasItSkipped() {
+    Replica r1 = start(5);
+    cluster.network.heal();
+    ReplicaId r2 = ReplicaId.of("r2");
+    r1.write(TAGS, s -> s.add(R1, "a"), Consistency.LOCAL, Duration.ZERO);
+    r1.write(TAGS, s -> s.add(R1, "b"), Consistency.LOCAL, Duration.ZERO);
+    cluster.network.advance(Duration.ofMillis(100));
+    assertEquals(Set.of("a", "b"), cluster.node(r2).replica.get(TAGS).elements());
+    cluster.network.isolate(ReplicaId.of("r3")); // r2 is r1's only possible quorum
+    cluster.crash(R1, SimulatedDisk.Crash.PROCESS);
+
+    Replica restarted = cluster.restart(R1, DurableQuorumTest::droppingFirstHandshake);
+    cluster.network.advance(Duration.ofMillis(20)); // up, handshakes (r1's lost)
+    restarted.write(TAGS, s -> s.add(R1, "c"), Consistency.LOCAL, Duration.ZERO);
+    cluster.network.advance(Duration.ofMillis(20)); // the delta, its Ack
+
+    boolean r2HoldsIt = cluster.node(r2).replica.get(TAGS).elements().contains("c");
+    boolean quorumReturned = noOpQuorumWriteReturns(restarted);
+    assertTrue(
+        r2HoldsIt || !quorumReturned, "the QUORUM write returned, yet no peer holds r1's write");
+
+    cluster.network.advance(Duration.ofSeconds(1)); // r2's Ack names the old incarnation: resent
+    assertTrue(cluster.node(r2).replica.get(TAGS).contains("c"), "the delta reached r2");
+    assertTrue(noOpQuorumWriteReturns(restarted), "r2 holds it");
+  }
+
   @Test
   void restartedReplica_handshakeDelivered_peerAppliesItsNewDeltas() {
     Replica r1 = start(5);
