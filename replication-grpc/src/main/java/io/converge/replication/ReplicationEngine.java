@@ -35,6 +35,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -136,6 +138,19 @@ import java.util.function.UnaryOperator;
  *       batches that filled the transport's buffer, crowded out Acks and carried no delta); the
  *       window then counts from the skip, since the sequences skipped were never sent, and the held
  *       deltas after it go at once.
+ *   <li><b>What a peer holds.</b> A {@code QUORUM} or {@code ALL} write waits until enough peers
+ *       acknowledged its delta. One that changes nothing waits until enough peers hold every
+ *       earlier write of this replica to the key, which it observed ({@link #holdsOwnWrites}). An
+ *       Ack of the key's last delta proves that a peer holds the earlier deltas of this incarnation
+ *       too: it applies them in order. What no Ack can prove ({@link HeldWrites}): what a durable
+ *       replica recovered at a restart (the earlier incarnation's Acks are gone, and its sequences
+ *       restarted), and a write too large for a delta. A peer is proven to hold those by
+ *       anti-entropy: a full state of the key it acknowledged whole (it merged and committed it
+ *       first), or a reconciliation that found its state of the key equal to this replica's, at
+ *       some point after the exchange started, so after those writes. While some key waits for such
+ *       proof, a peer's handshake starts a reconciliation with it at once rather than at the next
+ *       interval. A peer that shows a new incarnation may have restarted without its state: what
+ *       was proven of it is forgotten.
  *   <li><b>Anti-entropy.</b> Every anti-entropy interval, the engine runs a {@link
  *       ReconciliationSession} with each connected peer over {@code DigestRequest} / {@code
  *       DigestResponse}, on a {@link KeyDigestTree} of (key, type, SHA-256 of the encoded state);
@@ -300,6 +315,21 @@ final class ReplicationEngine implements Transport.Listener {
   private final Set<String> dirty = new LinkedHashSet<>();
   private final OutboundLog log = new OutboundLog();
   private long nextSequence = 1;
+
+  /**
+   * This replica's own writes so far, to every key: stamps them for {@link Slot#lastWriteStamp}.
+   */
+  private long ownWrites;
+
+  /**
+   * The keys whose {@link Slot#held} names writes that a known peer may lack and no Ack can prove
+   * it holds: what anti-entropy exchanges look at to prove it ({@link #provenByExchange}).
+   */
+  private final Set<String> doubtful = new LinkedHashSet<>();
+
+  /** Keys whose current state does not encode: their digest, if any, is of an older state. */
+  private final Set<String> unencodable = new HashSet<>();
+
   private final Map<ReplicaId, Peer> peers = new TreeMap<>();
   private final Subscribers subscribers;
 
@@ -411,6 +441,11 @@ final class ReplicationEngine implements Transport.Listener {
         }
         dirty.add(record.key());
         uncheckpointed.add(record.key());
+        // It may hold writes of this replica's earlier incarnations, which no peer's Ack can prove
+        // it holds now: write 1, until an exchange proves it (see HeldWrites).
+        slot.writes = 1;
+        slot.held().lackedByAll(1);
+        doubtful.add(record.key());
       }
     }
   }
@@ -454,6 +489,7 @@ final class ReplicationEngine implements Transport.Listener {
     long sequence = 0;
     CausalToken token;
     CompletableFuture<Written<T>> acknowledged = null;
+    boolean changedNothing = false;
     // The peers a QUORUM or ALL write counts, read before the lock as below.
     Set<ReplicaId> group = consistency == Consistency.LOCAL ? Set.of() : transport.peers();
     // Read before the lock (a transport may call this engine back while holding its own), and
@@ -476,9 +512,10 @@ final class ReplicationEngine implements Transport.Listener {
         }
         // A QUORUM or ALL write that changes nothing still promises that a quorum holds what it
         // observed: this replica's earlier writes to the key (a LOCAL one, or a QUORUM one that
-        // timed out) may exist on this disk alone. Wait for the last of them; its token names
-        // the observed value.
-        sequence = slot.lastSequence;
+        // timed out, or one of an earlier incarnation) may exist on this disk alone. Wait until
+        // enough peers hold every one of them (see holdsOwnWrites); its token names the observed
+        // value.
+        changedNothing = true;
         token = observedToken(slot);
         result = slot.state;
       } else {
@@ -507,15 +544,23 @@ final class ReplicationEngine implements Transport.Listener {
         }
         slot.state = next.resetDelta();
         slot.lastSequence = 0; // until sequenced below: an oversized delta is not in the log
+        slot.writes++;
+        slot.lastWriteStamp = ++ownWrites;
         dirty.add(key.name());
         fx.persist(() -> new StoredRecord(key.name(), slot.key.typeName(), payload));
         token = CausalToken.of(keyed);
         if (oversized) {
-          // Too large for one message: no sequence; anti-entropy ships the key's state in chunks.
+          // Too large for one message: no sequence; anti-entropy ships the key's state in chunks,
+          // and only that can prove a peer holds it.
           oversizedDeltas++;
+          slot.held().lackedByAll(slot.writes);
+          doubtful.add(key.name());
         } else {
           sequence = nextSequence++;
           slot.lastSequence = sequence;
+          if (slot.firstSequence == 0) {
+            slot.firstSequence = sequence;
+          }
           log.addLast(sequence, keyed);
           for (Peer peer : peers.values()) {
             // Sends this delta, with any that a refused send left behind, within the window;
@@ -528,7 +573,22 @@ final class ReplicationEngine implements Transport.Listener {
         result = slot.state;
       }
       int needed = consistency.peerAcksNeeded(group.size());
-      if (sequence > 0 && needed > 0) {
+      if (changedNothing && needed > 0) {
+        Slot<T> observed = slot;
+        long through = slot.writes;
+        long last = slot.lastSequence;
+        acknowledged =
+            waiters.awaitOwnWrites(
+                key.name(),
+                consistency,
+                timeout,
+                last,
+                group,
+                needed,
+                id -> holdsOwnWrites(observed, through, last, id),
+                new Written<>(result, token),
+                fx.after);
+      } else if (sequence > 0 && needed > 0) {
         long s = sequence;
         acknowledged =
             waiters.awaitAcks(
@@ -547,6 +607,85 @@ final class ReplicationEngine implements Transport.Listener {
     return acknowledged != null
         ? acknowledged
         : CompletableFuture.completedFuture(new Written<>(result, token));
+  }
+
+  /**
+   * Whether peer {@code id} holds this replica's own writes to a key up to write {@code through}
+   * (see {@link Slot#writes}), the last of which that was a delta of this incarnation being {@code
+   * last} (0 if none). Either a proof from anti-entropy covers them all ({@link HeldWrites#held}),
+   * or it covers those no Ack can prove the peer holds ({@link HeldWrites#lacked}) and the peer
+   * acknowledged {@code last}: it applies this replica's deltas in order, so it applied the key's
+   * deltas before that one too (none of which it refused). A peer this replica has not met since it
+   * started holds nothing it can vouch for. Under the lock.
+   */
+  private boolean holdsOwnWrites(Slot<?> slot, long through, long last, ReplicaId id) {
+    if (through == 0) {
+      return true;
+    }
+    Peer peer = peers.get(id);
+    if (peer == null) {
+      return false;
+    }
+    HeldWrites held = slot.held;
+    if (held != null && held.held(peer.index) >= through) {
+      return true;
+    }
+    if (held != null && !held.settled(peer.index)) {
+      return false;
+    }
+    return last > 0 && peer.holds(last) && !peer.refusedBetween(slot.firstSequence, last);
+  }
+
+  /**
+   * A peer holds this replica's own writes to a slot's key up to write {@code write}: it merged a
+   * full state that held them, or an exchange found its state equal to one that did. Recorded if it
+   * proves more than Acks do; the writes that changed nothing and wait for it ask again. Under the
+   * lock.
+   */
+  private void provenHeld(Peer peer, Slot<?> slot, long write, Effects fx) {
+    if (write == 0
+        || (slot.held == null && holdsOwnWrites(slot, write, slot.lastSequence, peer.id))) {
+      return;
+    }
+    slot.held().heldBy(peer.index, write);
+    if (settledForKnownPeers(slot)) {
+      doubtful.remove(slot.key.name());
+    }
+    waiters.held(slot.key.name(), peer.id, fx.after);
+  }
+
+  /** Whether every peer met so far is known to hold what no Ack can prove of the slot. */
+  private boolean settledForKnownPeers(Slot<?> slot) {
+    if (slot.held == null) {
+      return true;
+    }
+    for (Peer peer : peers.values()) {
+      if (!slot.held.settled(peer.index)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The end of an anti-entropy exchange with a peer that started when this replica's own writes
+   * numbered {@code peer.sessionStamp}: every doubtful key it found equal (not in {@code differ},
+   * and with a digest of its current state) is held by the peer as this replica held it at some
+   * point after the start, so with every own write made before. Under the lock.
+   */
+  private void provenByExchange(Peer peer, Set<String> differ, Effects fx) {
+    for (String name : new ArrayList<>(doubtful)) {
+      Slot<?> slot = slots.get(name);
+      if (slot == null
+          || (slot.held != null && slot.held.held(peer.index) >= slot.writes)
+          || differ.contains(name)
+          || unencodable.contains(name)
+          || tree.get(name) == null
+          || slot.lastWriteStamp > peer.sessionStamp) {
+        continue;
+      }
+      provenHeld(peer, slot, slot.writes, fx);
+    }
   }
 
   /**
@@ -720,10 +859,37 @@ final class ReplicationEngine implements Transport.Listener {
   private Peer peer(ReplicaId id) {
     Peer peer = peers.get(id);
     if (peer == null) {
-      peer = new Peer(id, meters.peer(id, this, engine -> engine.pendingOf(id)), maxKeyBytes);
+      peer =
+          new Peer(
+              id, peers.size(), meters.peer(id, this, engine -> engine.pendingOf(id)), maxKeyBytes);
       peers.put(id, peer);
+      doubtAgain(peer); // nothing is proven of a peer met for the first time
     }
     return peer;
+  }
+
+  /**
+   * Marks {@linkplain #doubtful doubtful} again every key with writes that no Ack can prove {@code
+   * peer} holds and nothing else proved: for a peer met for the first time, or that lost what was
+   * proven of it. Under the lock.
+   */
+  private void doubtAgain(Peer peer) {
+    for (Slot<?> slot : slots.values()) {
+      if (slot.held != null && !slot.held.settled(peer.index)) {
+        doubtful.add(slot.key.name());
+      }
+    }
+  }
+
+  /** Whether some key waits for an anti-entropy exchange to prove what {@code peer} holds of it. */
+  private boolean doubtfulFor(Peer peer) {
+    for (String name : doubtful) {
+      Slot<?> slot = slots.get(name);
+      if (slot != null && slot.held != null && !slot.held.settled(peer.index)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The clock health against the transport's configured peers. */
@@ -988,6 +1154,7 @@ final class ReplicationEngine implements Transport.Listener {
           continue;
         }
         tree.put(name, slot.key.typeName(), sha.digest(bytes));
+        unencodable.remove(name);
       }
     }
     dirty.clear();
@@ -1014,6 +1181,7 @@ final class ReplicationEngine implements Transport.Listener {
    */
   private void unencodable(Slot<?> slot, RuntimeException e) {
     String name = slot.key.name();
+    unencodable.add(name);
     if (e instanceof WireException w && w.reason() == WireException.Reason.OVERSIZED) {
       noteOversized(name);
     }
@@ -1098,6 +1266,7 @@ final class ReplicationEngine implements Transport.Listener {
           unencodable(slot, failures[i]);
         } else {
           tree.put(names.get(i), slot.key.typeName(), digests[i]);
+          unencodable.remove(names.get(i));
           if (keep[i] != null) {
             encodings.put(names.get(i), slot.state, keep[i], antiEntropyTicks);
           }
@@ -1126,17 +1295,43 @@ final class ReplicationEngine implements Transport.Listener {
           // or a reconciliation longer than the interval would be restarted forever.
           continue;
         }
-        peer.session = reconciler.start(tree);
-        peer.sessionTick = antiEntropyTicks;
-        digestRounds++;
-        peer.meters.digestRounds().increment();
-        DigestRequest request = peer.session.nextRequest();
-        peer.awaitedRound = request.getRound();
-        fx.send(peer.id, request);
+        startSession(peer, fx);
       }
     }
     fx.run();
     scheduler.schedule(antiEntropyInterval, this::antiEntropyTick);
+  }
+
+  /** Starts an anti-entropy session with a peer, on a fresh digest tree; under the lock. */
+  private void startSession(Peer peer, Effects fx) {
+    peer.session = reconciler.start(tree);
+    peer.sessionTick = antiEntropyTicks;
+    peer.sessionStamp = ownWrites;
+    digestRounds++;
+    peer.meters.digestRounds().increment();
+    DigestRequest request = peer.session.nextRequest();
+    peer.awaitedRound = request.getRound();
+    fx.send(peer.id, request);
+  }
+
+  /**
+   * Starts an anti-entropy session with a peer now, unless one runs: a peer whose handshake came
+   * while some key is {@linkplain #doubtful doubtful} need not wait for the next round to prove
+   * that it holds this replica's writes to it (after a restart, every key recovered is). Runs on
+   * the scheduler.
+   */
+  private void sessionNow(ReplicaId id) {
+    Effects fx = new Effects();
+    refreshDigestsOutsideLock();
+    synchronized (lock) {
+      Peer peer = peers.get(id);
+      if (closed || peer == null || !peer.connected || peer.session != null) {
+        return;
+      }
+      refreshDigests();
+      startSession(peer, fx);
+    }
+    fx.run();
   }
 
   private void onDigestResponse(Peer peer, DigestResponse response, Effects fx) {
@@ -1166,6 +1361,7 @@ final class ReplicationEngine implements Transport.Listener {
     Divergence divergence = session.divergence();
     TreeSet<String> push = new TreeSet<>(divergence.onlyLocal());
     push.addAll(divergence.differing());
+    provenByExchange(peer, push, fx);
     boolean toEncode = false;
     for (String name : push) {
       Slot<?> slot = slots.get(name);
@@ -1202,6 +1398,7 @@ final class ReplicationEngine implements Transport.Listener {
     OutgoingTransfer transfer =
         new OutgoingTransfer(
             name, slot.key.typeName(), lastTransfer + 1, slot.state, hash, chunkSize);
+    transfer.ownWrites = slot.writes;
     if (!peer.outgoing.offer(transfer, antiEntropyTicks)) {
       return false; // one is under way: it finishes first, and the next round compares again
     }
@@ -1370,11 +1567,18 @@ final class ReplicationEngine implements Transport.Listener {
                 + ack.getDetail());
       }
     } else {
-      peer.outgoing.acknowledge(
-          ack.getKey(),
-          transfer,
-          Integer.toUnsignedLong(ack.getReceivedChunks()),
-          antiEntropyTicks);
+      OutgoingTransfer sending = peer.outgoing.get(ack.getKey());
+      OutgoingTransfers.Acked acked =
+          peer.outgoing.acknowledge(
+              ack.getKey(),
+              transfer,
+              Integer.toUnsignedLong(ack.getReceivedChunks()),
+              antiEntropyTicks);
+      Slot<?> slot = slots.get(ack.getKey());
+      if (acked == OutgoingTransfers.Acked.DONE && slot != null) {
+        // It merged the whole state (and made it durable before it said so).
+        provenHeld(peer, slot, sending.ownWrites, fx);
+      }
     }
     pumpFullStates(peer, fx);
   }
@@ -1810,9 +2014,26 @@ final class ReplicationEngine implements Transport.Listener {
       waiters.reset(peer.id);
       peer.sent = 0;
       peer.incoming.clear();
+      for (Slot<?> slot : slots.values()) {
+        if (slot.held != null) {
+          slot.held.forget(peer.index); // what it held may be gone
+        }
+      }
+      doubtAgain(peer);
       sendMore(peer, fx);
     }
     peer.incarnation = incarnation;
+    if (doubtfulFor(peer)) {
+      ReplicaId id = peer.id;
+      fx.after.add(
+          () -> {
+            try {
+              scheduler.schedule(Duration.ZERO, () -> sessionNow(id));
+            } catch (RejectedExecutionException stopped) {
+              // The replica is closing: the next start's handshakes try again.
+            }
+          });
+    }
   }
 
   /**
@@ -2153,6 +2374,31 @@ final class ReplicationEngine implements Transport.Listener {
      */
     long lastSequence;
 
+    /** The sequence of this replica's first write to the key sent as a delta; 0 if none. */
+    long firstSequence;
+
+    /**
+     * This replica's own writes to the key: what a restart recovered counts as one (it may hold
+     * writes of earlier incarnations), then one per write. Numbers them for {@link #held}.
+     */
+    long writes;
+
+    /** {@link ReplicationEngine#ownWrites} at the last of them (0: none since the start). */
+    long lastWriteStamp;
+
+    /**
+     * What is known beyond Acks of which peers hold those writes; null while every one is a delta
+     * of this incarnation that no peer skipped.
+     */
+    HeldWrites held;
+
+    HeldWrites held() {
+      if (held == null) {
+        held = new HeldWrites();
+      }
+      return held;
+    }
+
     Slot(Key<T> key, T state) {
       this.key = key;
       this.state = state;
@@ -2208,6 +2454,13 @@ final class ReplicationEngine implements Transport.Listener {
    */
   private static final class Peer extends PeerSession {
     final EngineMeters.PeerMeters meters;
+
+    /** This peer's place among the peers met, in order: names it in {@link HeldWrites}. */
+    final int index;
+
+    /** {@link ReplicationEngine#ownWrites} when {@link #session} started. */
+    long sessionStamp;
+
     long lagMillis = -1;
     boolean connected;
     Long lastContact;
@@ -2235,8 +2488,9 @@ final class ReplicationEngine implements Transport.Listener {
     /** This replica's full states on their way to the peer. */
     final OutgoingTransfers outgoing = new OutgoingTransfers();
 
-    Peer(ReplicaId id, EngineMeters.PeerMeters meters, long maxKeyBytes) {
+    Peer(ReplicaId id, int index, EngineMeters.PeerMeters meters, long maxKeyBytes) {
       super(id);
+      this.index = index;
       this.meters = meters;
       this.incoming = new IncomingTransfers(MAX_ASSEMBLIES_PER_PEER, maxKeyBytes);
     }

@@ -80,6 +80,32 @@ final class DurableQuorumTest {
   }
 
   /**
+   * Found by {@link DurableReplicationProperties} (seed -6028440159939044516): after a restart the
+   * engine no longer knows the sequence of its last write to a key ({@code Slot.lastSequence} is
+   * not recovered, so it is 0), and a {@code QUORUM} write that changes nothing returns at once,
+   * although the write it observed exists on this replica's disk alone. Fixed (issue 14): what a
+   * restart recovered counts as a write no Ack can prove a peer holds; an anti-entropy exchange can
+   * (a full state merged, or digests found equal), and one starts at each handshake meanwhile.
+   */
+  @Test
+  void noOpQuorumWrite_afterRestart_whileTheLastWriteIsOnThisDiskAlone_timesOut() {
+    Replica r1 = start(3);
+    r1.write(TAGS, s -> s.add(R1, "a"), Consistency.LOCAL, Duration.ZERO);
+    cluster.crash(R1, SimulatedDisk.Crash.PROCESS);
+    Replica restarted = cluster.restart(R1);
+    assertEquals(Set.of("a"), restarted.get(TAGS).elements(), "the write survived the crash");
+
+    assertFalse(
+        noOpQuorumWriteReturns(restarted),
+        "no peer holds the write, yet the QUORUM write returned");
+
+    cluster.network.heal(); // the handshakes start an anti-entropy exchange: "a" is pushed
+    cluster.network.advance(Duration.ofSeconds(1));
+    assertTrue(cluster.node(ReplicaId.of("r2")).replica.get(TAGS).contains("a"), "r2 holds it");
+    assertTrue(noOpQuorumWriteReturns(restarted), "r2 holds it, as its FullStateAck says");
+  }
+
+  /**
    * Found by {@link DurableReplicationProperties} (seed 1240810678958064087, loss 5%): a restarted
    * replica numbers its deltas from 1 again and tells its peers so in its handshake; if that
    * handshake is lost (the transport contract allows loss), the peer still expects the old
