@@ -14,8 +14,8 @@ import java.util.Arrays;
  *   <li><b>lacked by every peer</b>, up to a write: what a restart recovered (the earlier
  *       incarnation's Acks are gone, and its writes are no deltas of this one), a write too large
  *       for a delta;
- *   <li><b>lacked by one peer</b>, up to a write: a delta it never applied (dropped from the
- *       bounded log before it acknowledged it, and skipped);
+ *   <li><b>lacked by one peer</b>, up to a write: a delta of the key it never applied (dropped from
+ *       the bounded log before it acknowledged it, or before this replica met it, and skipped);
  *   <li><b>held by one peer</b>, up to a write: a full state of the key that it merged (its
  *       transfer acknowledged whole), or a digest exchange that found its state of the key equal to
  *       this replica's. Forgotten when the peer shows a new incarnation (it may have restarted

@@ -144,13 +144,15 @@ import java.util.function.UnaryOperator;
  *       Ack of the key's last delta proves that a peer holds the earlier deltas of this incarnation
  *       too: it applies them in order. What no Ack can prove ({@link HeldWrites}): what a durable
  *       replica recovered at a restart (the earlier incarnation's Acks are gone, and its sequences
- *       restarted), and a write too large for a delta. A peer is proven to hold those by
- *       anti-entropy: a full state of the key it acknowledged whole (it merged and committed it
- *       first), or a reconciliation that found its state of the key equal to this replica's, at
- *       some point after the exchange started, so after those writes. While some key waits for such
- *       proof, a peer's handshake starts a reconciliation with it at once rather than at the next
- *       interval. A peer that shows a new incarnation may have restarted without its state: what
- *       was proven of it is forgotten.
+ *       restarted), a write too large for a delta, and, for one peer, the writes of a key whose
+ *       delta the bounded log dropped before that peer acknowledged it (it is told to skip it, and
+ *       its Ack then covers a sequence it never applied), or before it met the peer (in this
+ *       incarnation of either). A peer is proven to hold those by anti-entropy: a full state of the
+ *       key it acknowledged whole (it merged and committed it first), or a reconciliation that
+ *       found its state of the key equal to this replica's, at some point after the exchange
+ *       started, so after those writes. While some key waits for such proof, a peer's handshake
+ *       starts a reconciliation with it at once rather than at the next interval. A peer that shows
+ *       a new incarnation may have restarted without its state: what was proven of it is forgotten.
  *   <li><b>Anti-entropy.</b> Every anti-entropy interval, the engine runs a {@link
  *       ReconciliationSession} with each connected peer over {@code DigestRequest} / {@code
  *       DigestResponse}, on a {@link KeyDigestTree} of (key, type, SHA-256 of the encoded state);
@@ -615,8 +617,9 @@ final class ReplicationEngine implements Transport.Listener {
    * last} (0 if none). Either a proof from anti-entropy covers them all ({@link HeldWrites#held}),
    * or it covers those no Ack can prove the peer holds ({@link HeldWrites#lacked}) and the peer
    * acknowledged {@code last}: it applies this replica's deltas in order, so it applied the key's
-   * deltas before that one too (none of which it refused). A peer this replica has not met since it
-   * started holds nothing it can vouch for. Under the lock.
+   * deltas before that one too (none of which it refused, and none of which it skipped: those are
+   * recorded as lacked). A peer this replica has not met since it started holds nothing it can
+   * vouch for. Under the lock.
    */
   private boolean holdsOwnWrites(Slot<?> slot, long through, long last, ReplicaId id) {
     if (through == 0) {
@@ -633,7 +636,9 @@ final class ReplicationEngine implements Transport.Listener {
     if (held != null && !held.settled(peer.index)) {
       return false;
     }
-    return last > 0 && peer.holds(last) && !peer.refusedBetween(slot.firstSequence, last);
+    // A delta of the key that the peer skipped made its writes lacked by the peer (lostTo,
+    // startsFromTheLog), so an Ack of the last one proves them all.
+    return last > 0 && peer.acked >= last && !peer.refusedBetween(slot.firstSequence, last);
   }
 
   /**
@@ -863,7 +868,7 @@ final class ReplicationEngine implements Transport.Listener {
           new Peer(
               id, peers.size(), meters.peer(id, this, engine -> engine.pendingOf(id)), maxKeyBytes);
       peers.put(id, peer);
-      doubtAgain(peer); // nothing is proven of a peer met for the first time
+      startsFromTheLog(peer); // nothing is proven of a peer met for the first time
     }
     return peer;
   }
@@ -1047,7 +1052,48 @@ final class ReplicationEngine implements Transport.Listener {
     if (peers.isEmpty()) {
       minAcked = 0;
     }
+    long first = firstSequence();
+    long droppedThrough = first + log.size() - maxLogEntries - 1; // beyond the bound
+    for (long s = Math.max(first, minAcked + 1); s <= droppedThrough; s++) {
+      lostTo(s);
+    }
     log.trim(minAcked, maxLogEntries);
+  }
+
+  /**
+   * Delta {@code sequence} leaves the log before every peer acknowledged it: those that did not are
+   * told to skip it, and no Ack of theirs can prove they hold its key's writes until anti-entropy
+   * does (see {@link HeldWrites}). Under the lock, before the log drops it.
+   */
+  private void lostTo(long sequence) {
+    Slot<?> slot = slots.get(log.get(sequence).getKey());
+    if (slot == null) {
+      return;
+    }
+    for (Peer peer : peers.values()) {
+      if (peer.acked < sequence) {
+        slot.held().lackedBy(peer.index, slot.writes);
+        doubtful.add(slot.key.name());
+      }
+    }
+  }
+
+  /**
+   * A peer whose count of this replica's sequences starts at 0 (met for the first time, or in a new
+   * incarnation) is told to skip what the log no longer holds: no Ack of its can prove that it
+   * holds the writes of those deltas, nor, since its Ack of a key's last delta proves the earlier
+   * ones only if it got them all, of any key with a delta among them. Under the lock.
+   */
+  private void startsFromTheLog(Peer peer) {
+    long first = firstSequence();
+    if (first > 1) {
+      for (Slot<?> slot : slots.values()) {
+        if (slot.firstSequence > 0 && slot.firstSequence < first) {
+          slot.held().lackedBy(peer.index, slot.writes);
+        }
+      }
+    }
+    doubtAgain(peer);
   }
 
   /**
@@ -2019,7 +2065,7 @@ final class ReplicationEngine implements Transport.Listener {
           slot.held.forget(peer.index); // what it held may be gone
         }
       }
-      doubtAgain(peer);
+      startsFromTheLog(peer);
       sendMore(peer, fx);
     }
     peer.incarnation = incarnation;

@@ -142,6 +142,64 @@ final class DurableQuorumTest {
     assertTrue(noOpQuorumWriteReturns(restarted), "r2 holds it");
   }
 
+  /**
+   * Found by {@link DurableReplicationProperties} (seed -8027697383334362031, a log of a few
+   * entries): a QUORUM write that changes nothing waits for the writer's last write to the key,
+   * taking its acknowledgement for one of the earlier writes too; but a peer told to skip what the
+   * bounded log dropped acknowledges the later sequence without holding the earlier writes. Fixed
+   * (issue 14): a delta dropped from the log before a peer acknowledged it makes its key's writes
+   * lacked by that peer until anti-entropy proves it holds them.
+   */
+  @Test
+  void noOpQuorumWrite_afterThePeerSkippedTheEarlierWrite_timesOut() {
+    Replica r1 = start(7, b -> b.maxLogEntries(1));
+    r1.write(TAGS, s -> s.add(R1, "a"), Consistency.LOCAL, Duration.ZERO);
+    r1.write(TAGS, s -> s.add(R1, "b"), Consistency.LOCAL, Duration.ZERO); // the log drops "a"
+    cluster.network.heal();
+    cluster.network.advance(Duration.ofMillis(200)); // a skip past "a", then "b", acknowledged
+
+    boolean someoneHoldsA =
+        cluster.running().stream().filter(r -> r != r1).anyMatch(r -> r.get(TAGS).contains("a"));
+    boolean quorumReturned = noOpQuorumWriteReturns(r1);
+    assertTrue(
+        someoneHoldsA || !quorumReturned, "the QUORUM write returned, yet no peer holds \"a\"");
+
+    cluster.network.advance(Duration.ofSeconds(1)); // the handshakes started an exchange
+    assertTrue(cluster.node(ReplicaId.of("r2")).replica.get(TAGS).contains("a"), "r2 holds it");
+    assertTrue(noOpQuorumWriteReturns(r1), "r2 holds it, as its FullStateAck says");
+  }
+
+  /**
+   * Like the skip above, for a peer met after the log dropped a write: it is told to skip it as
+   * soon as it connects (issue 14).
+   */
+  @Test
+  void noOpQuorumWrite_peerMetAfterTheLogDroppedTheEarlierWrite_timesOutUntilItHoldsIt() {
+    cluster =
+        new DurableCluster(
+            InMemoryNetwork.builder()
+                .seed(9)
+                .delay(Duration.ofMillis(1), Duration.ofMillis(5))
+                .build(),
+            dir,
+            b -> b.key(TAGS).antiEntropyInterval(Duration.ofHours(1)).maxLogEntries(1));
+    Replica r1 = cluster.start("r1", Duration.ZERO);
+    r1.write(TAGS, s -> s.add(R1, "a"), Consistency.LOCAL, Duration.ZERO);
+    r1.write(TAGS, s -> s.add(R1, "b"), Consistency.LOCAL, Duration.ZERO); // the log drops "a"
+    Replica r2 = cluster.start("r2", Duration.ZERO);
+
+    for (int i = 0; i < 40; i++) {
+      cluster.network.advance(Duration.ofMillis(5));
+      boolean r2HoldsA = r2.get(TAGS).contains("a");
+      assertTrue(
+          r2HoldsA || !noOpQuorumWriteReturns(r1),
+          "the QUORUM write returned, yet no peer holds \"a\"");
+    }
+    cluster.network.advance(Duration.ofSeconds(1));
+    assertEquals(Set.of("a", "b"), r2.get(TAGS).elements());
+    assertTrue(noOpQuorumWriteReturns(r1), "r2 holds both");
+  }
+
   @Test
   void restartedReplica_handshakeDelivered_peerAppliesItsNewDeltas() {
     Replica r1 = start(5);
