@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -46,6 +47,9 @@ final class AntiEntropyRounds {
 
   /** Keys changed since their digests were last computed. */
   private final Set<String> dirty = new LinkedHashSet<>();
+
+  /** Keys whose current state does not encode: their digest, if any, is of an older state. */
+  private final Set<String> unencodable = new HashSet<>();
 
   /** Encodings of recent versions, shared by digests, transfers and checkpoints. */
   private final EncodedStates encodings = new EncodedStates(EncodedStates.DEFAULT_MAX_BYTES);
@@ -102,6 +106,11 @@ final class AntiEntropyRounds {
     return antiEntropyTicks;
   }
 
+  /** Whether the key's current state failed to encode (its digest, if any, is of an older one). */
+  boolean unencodable(String name) {
+    return unencodable.contains(name);
+  }
+
   long digestRounds() {
     return digestRounds;
   }
@@ -126,6 +135,7 @@ final class AntiEntropyRounds {
           continue;
         }
         tree.put(name, slot.key.typeName(), sha.digest(bytes));
+        unencodable.remove(name);
       }
     }
     dirty.clear();
@@ -152,6 +162,7 @@ final class AntiEntropyRounds {
    */
   void unencodable(Slot<?> slot, RuntimeException e) {
     String name = slot.key.name();
+    unencodable.add(name);
     if (e instanceof WireException w && w.reason() == WireException.Reason.OVERSIZED) {
       fullStates.noteOversized(name);
     }
@@ -225,6 +236,7 @@ final class AntiEntropyRounds {
           unencodable(slot, failures[i]);
         } else {
           tree.put(names.get(i), slot.key.typeName(), digests[i]);
+          unencodable.remove(names.get(i));
           if (keep[i] != null) {
             encodings.put(names.get(i), slot.state, keep[i], antiEntropyTicks);
           }
@@ -259,17 +271,43 @@ final class AntiEntropyRounds {
           // or a reconciliation longer than the interval would be restarted forever.
           continue;
         }
-        peer.session = reconciler.start(tree);
-        peer.sessionTick = antiEntropyTicks;
-        digestRounds++;
-        peer.meters.digestRounds().increment();
-        DigestRequest request = peer.session.nextRequest();
-        peer.awaitedRound = request.getRound();
-        fx.send(peer.id, request);
+        startSession(peer, fx);
       }
     }
     fx.run();
     scheduler.schedule(interval, this::tick);
+  }
+
+  /** Starts an anti-entropy session with a peer, on a fresh digest tree; under the lock. */
+  private void startSession(Peer peer, Effects fx) {
+    peer.session = reconciler.start(tree);
+    peer.sessionTick = antiEntropyTicks;
+    peer.sessionStamp = engine.ownWrites();
+    digestRounds++;
+    peer.meters.digestRounds().increment();
+    DigestRequest request = peer.session.nextRequest();
+    peer.awaitedRound = request.getRound();
+    fx.send(peer.id, request);
+  }
+
+  /**
+   * Starts an anti-entropy session with a peer now, unless one runs: a peer whose handshake came
+   * while some key is doubtful (see {@code ReplicationEngine.doubtful}) need not wait for the next
+   * round to prove that it holds this replica's writes to it (after a restart, every key recovered
+   * is). Runs on the scheduler; takes the lock itself.
+   */
+  void sessionNow(ReplicaId id) {
+    Effects fx = engine.newEffects();
+    refreshDigestsOutsideLock();
+    synchronized (lock) {
+      Peer peer = engine.knownPeer(id);
+      if (engine.closed() || peer == null || !peer.connected || peer.session != null) {
+        return;
+      }
+      refreshDigests();
+      startSession(peer, fx);
+    }
+    fx.run();
   }
 
   /**
@@ -303,6 +341,7 @@ final class AntiEntropyRounds {
     Divergence divergence = session.divergence();
     TreeSet<String> push = new TreeSet<>(divergence.onlyLocal());
     push.addAll(divergence.differing());
+    engine.provenByExchange(peer, push, fx);
     boolean toEncode = false;
     for (String name : push) {
       Slot<?> slot = engine.slot(name);

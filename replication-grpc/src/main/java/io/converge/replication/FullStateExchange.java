@@ -180,6 +180,7 @@ final class FullStateExchange {
     OutgoingTransfer transfer =
         new OutgoingTransfer(
             name, slot.key.typeName(), lastTransfer + 1, slot.state, hash, chunkSize);
+    transfer.ownWrites = slot.writes;
     if (!peer.outgoing.offer(transfer, ticks)) {
       return false; // one is under way: it finishes first, and the next round compares again
     }
@@ -352,11 +353,18 @@ final class FullStateExchange {
                 + ack.getDetail());
       }
     } else {
-      peer.outgoing.acknowledge(
-          ack.getKey(),
-          transfer,
-          Integer.toUnsignedLong(ack.getReceivedChunks()),
-          engine.antiEntropy().ticks());
+      OutgoingTransfer sending = peer.outgoing.get(ack.getKey());
+      OutgoingTransfers.Acked acked =
+          peer.outgoing.acknowledge(
+              ack.getKey(),
+              transfer,
+              Integer.toUnsignedLong(ack.getReceivedChunks()),
+              engine.antiEntropy().ticks());
+      Slot<?> slot = engine.slot(ack.getKey());
+      if (acked == OutgoingTransfers.Acked.DONE && slot != null) {
+        // It merged the whole state (and made it durable before it said so).
+        engine.provenHeld(peer, slot, sending.ownWrites, fx);
+      }
     }
     pumpFullStates(peer, fx);
   }

@@ -57,6 +57,12 @@ final class OutgoingTransfer {
   long progressTick;
 
   /**
+   * For the engine: how many of its own writes to the key the state holds (its {@code Slot.writes}
+   * when the transfer started). Once the peer holds every chunk, it holds them.
+   */
+  long ownWrites;
+
+  /**
    * Makes a transfer waiting for its bytes.
    *
    * @param chunkSize the largest payload of one chunk, at least 1

@@ -9,6 +9,13 @@ import io.converge.replication.antientropy.ReconciliationSession;
  */
 final class Peer extends PeerSession {
   final EngineMeters.PeerMeters meters;
+
+  /** This peer's place among the peers met, in order: names it in {@link HeldWrites}. */
+  final int index;
+
+  /** {@code ReplicationEngine.ownWrites} when {@link #session} started. */
+  long sessionStamp;
+
   long lagMillis = -1;
   boolean connected;
   Long lastContact;
@@ -16,6 +23,12 @@ final class Peer extends PeerSession {
 
   /** The incarnation of the handshake accepted on the current connection; null before it. */
   Long handshake;
+
+  /**
+   * Whether this replica sent its handshake again since the last resend tick, for an Ack that named
+   * another incarnation (see {@code ReplicationEngine.peerLacksHandshake}).
+   */
+  boolean handshakeResent;
 
   ReconciliationSession session;
 
@@ -30,8 +43,9 @@ final class Peer extends PeerSession {
   /** This replica's full states on their way to the peer. */
   final OutgoingTransfers outgoing = new OutgoingTransfers();
 
-  Peer(ReplicaId id, EngineMeters.PeerMeters meters, long maxKeyBytes) {
+  Peer(ReplicaId id, int index, EngineMeters.PeerMeters meters, long maxKeyBytes) {
     super(id);
+    this.index = index;
     this.meters = meters;
     this.incoming = new IncomingTransfers(FullStateExchange.MAX_ASSEMBLIES_PER_PEER, maxKeyBytes);
   }

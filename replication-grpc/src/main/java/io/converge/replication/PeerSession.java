@@ -135,6 +135,12 @@ class PeerSession {
     return acked >= sequence && sequence >= skippedBelow && !refused.contains(sequence);
   }
 
+  /** Whether the peer refused one of this replica's deltas {@code from} to {@code to}. */
+  boolean refusedBetween(long from, long to) {
+    Long first = refused.ceiling(from);
+    return first != null && first <= to;
+  }
+
   /** Notes a refused delta, keeping the last {@value #MAX_REFUSED} such sequences. */
   void refused(long sequence) {
     refused.add(sequence);

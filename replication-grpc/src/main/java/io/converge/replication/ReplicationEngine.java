@@ -40,6 +40,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -179,6 +180,18 @@ final class ReplicationEngine implements Transport.Listener {
 
   private final OutboundLog log = new OutboundLog();
   private long nextSequence = 1;
+
+  /**
+   * This replica's own writes so far, to every key: stamps them for {@link Slot#lastWriteStamp}.
+   */
+  private long ownWrites;
+
+  /**
+   * The keys whose {@link Slot#held} names writes that a known peer may lack and no Ack can prove
+   * it holds: what anti-entropy exchanges look at to prove it ({@link #provenByExchange}).
+   */
+  private final Set<String> doubtful = new LinkedHashSet<>();
+
   private final Map<ReplicaId, Peer> peers = new TreeMap<>();
   private final Subscribers subscribers;
 
@@ -288,6 +301,11 @@ final class ReplicationEngine implements Transport.Listener {
         }
         dirty.add(record.key());
         uncheckpointed.add(record.key());
+        // It may hold writes of this replica's earlier incarnations, which no peer's Ack can prove
+        // it holds now: write 1, until an exchange proves it (see HeldWrites).
+        slot.writes = 1;
+        slot.held().lackedByAll(1);
+        doubtful.add(record.key());
       }
     }
   }
@@ -331,6 +349,7 @@ final class ReplicationEngine implements Transport.Listener {
     long sequence = 0;
     CausalToken token;
     CompletableFuture<Written<T>> acknowledged = null;
+    boolean changedNothing = false;
     // The peers a QUORUM or ALL write counts, read before the lock as below.
     Set<ReplicaId> group = consistency == Consistency.LOCAL ? Set.of() : transport.peers();
     // Read before the lock (a transport may call this engine back while holding its own), and
@@ -353,9 +372,10 @@ final class ReplicationEngine implements Transport.Listener {
         }
         // A QUORUM or ALL write that changes nothing still promises that a quorum holds what it
         // observed: this replica's earlier writes to the key (a LOCAL one, or a QUORUM one that
-        // timed out) may exist on this disk alone. Wait for the last of them; its token names
-        // the observed value.
-        sequence = slot.lastSequence;
+        // timed out, or one of an earlier incarnation) may exist on this disk alone. Wait until
+        // enough peers hold every one of them (see holdsOwnWrites); its token names the observed
+        // value.
+        changedNothing = true;
         token = observedToken(slot);
         result = slot.state;
       } else {
@@ -384,15 +404,23 @@ final class ReplicationEngine implements Transport.Listener {
         }
         slot.state = next.resetDelta();
         slot.lastSequence = 0; // until sequenced below: an oversized delta is not in the log
+        slot.writes++;
+        slot.lastWriteStamp = ++ownWrites;
         dirty.add(key.name());
         fx.persist(() -> new StoredRecord(key.name(), slot.key.typeName(), payload));
         token = CausalToken.of(keyed);
         if (oversized) {
-          // Too large for one message: no sequence; anti-entropy ships the key's state in chunks.
+          // Too large for one message: no sequence; anti-entropy ships the key's state in chunks,
+          // and only that can prove a peer holds it.
           oversizedDeltas++;
+          slot.held().lackedByAll(slot.writes);
+          doubtful.add(key.name());
         } else {
           sequence = nextSequence++;
           slot.lastSequence = sequence;
+          if (slot.firstSequence == 0) {
+            slot.firstSequence = sequence;
+          }
           log.addLast(sequence, keyed);
           for (Peer peer : peers.values()) {
             // Sends this delta, with any that a refused send left behind, within the window;
@@ -405,7 +433,22 @@ final class ReplicationEngine implements Transport.Listener {
         result = slot.state;
       }
       int needed = consistency.peerAcksNeeded(group.size());
-      if (sequence > 0 && needed > 0) {
+      if (changedNothing && needed > 0) {
+        Slot<T> observed = slot;
+        long through = slot.writes;
+        long last = slot.lastSequence;
+        acknowledged =
+            waiters.awaitOwnWrites(
+                key.name(),
+                consistency,
+                timeout,
+                last,
+                group,
+                needed,
+                id -> holdsOwnWrites(observed, through, last, id),
+                new Written<>(result, token),
+                fx.after);
+      } else if (sequence > 0 && needed > 0) {
         long s = sequence;
         acknowledged =
             waiters.awaitAcks(
@@ -430,6 +473,93 @@ final class ReplicationEngine implements Transport.Listener {
     CompletableFuture<Written<T>> peers = acknowledged;
     Written<T> written = new Written<>(result, token);
     return peers != null ? durable.thenCompose(v -> peers) : durable.thenApply(v -> written);
+  }
+
+  /** This replica's own writes so far, to every key (see {@link Slot#lastWriteStamp}). */
+  long ownWrites() {
+    return ownWrites;
+  }
+
+  /**
+   * Whether peer {@code id} holds this replica's own writes to a key up to write {@code through}
+   * (see {@link Slot#writes}), the last of which that was a delta of this incarnation being {@code
+   * last} (0 if none). Either a proof from anti-entropy covers them all ({@link HeldWrites#held}),
+   * or it covers those no Ack can prove the peer holds ({@link HeldWrites#lacked}) and the peer
+   * acknowledged {@code last}: it applies this replica's deltas in order, so it applied the key's
+   * deltas before that one too (none of which it refused, and none of which it skipped: those are
+   * recorded as lacked). A peer this replica has not met since it started holds nothing it can
+   * vouch for. Under the lock.
+   */
+  private boolean holdsOwnWrites(Slot<?> slot, long through, long last, ReplicaId id) {
+    if (through == 0) {
+      return true;
+    }
+    Peer peer = peers.get(id);
+    if (peer == null) {
+      return false;
+    }
+    HeldWrites held = slot.held;
+    if (held != null && held.held(peer.index) >= through) {
+      return true;
+    }
+    if (held != null && !held.settled(peer.index)) {
+      return false;
+    }
+    // A delta of the key that the peer skipped made its writes lacked by the peer (lostTo,
+    // startsFromTheLog), so an Ack of the last one proves them all.
+    return last > 0 && peer.acked >= last && !peer.refusedBetween(slot.firstSequence, last);
+  }
+
+  /**
+   * A peer holds this replica's own writes to a slot's key up to write {@code write}: it merged a
+   * full state that held them, or an exchange found its state equal to one that did. Recorded if it
+   * proves more than Acks do; the writes that changed nothing and wait for it ask again. Under the
+   * lock.
+   */
+  void provenHeld(Peer peer, Slot<?> slot, long write, Effects fx) {
+    if (write == 0
+        || (slot.held == null && holdsOwnWrites(slot, write, slot.lastSequence, peer.id))) {
+      return;
+    }
+    slot.held().heldBy(peer.index, write);
+    if (settledForKnownPeers(slot)) {
+      doubtful.remove(slot.key.name());
+    }
+    waiters.held(slot.key.name(), peer.id, fx.after);
+  }
+
+  /** Whether every peer met so far is known to hold what no Ack can prove of the slot. */
+  private boolean settledForKnownPeers(Slot<?> slot) {
+    if (slot.held == null) {
+      return true;
+    }
+    for (Peer peer : peers.values()) {
+      if (!slot.held.settled(peer.index)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The end of an anti-entropy exchange with a peer that started when this replica's own writes
+   * numbered {@code peer.sessionStamp}: every doubtful key it found equal (not in {@code differ},
+   * and with a digest of its current state) is held by the peer as this replica held it at some
+   * point after the start, so with every own write made before. Under the lock.
+   */
+  void provenByExchange(Peer peer, Set<String> differ, Effects fx) {
+    for (String name : new ArrayList<>(doubtful)) {
+      Slot<?> slot = slot(name);
+      if (slot == null
+          || (slot.held != null && slot.held.held(peer.index) >= slot.writes)
+          || differ.contains(name)
+          || antiEntropy.unencodable(name)
+          || antiEntropy.tree().get(name) == null
+          || slot.lastWriteStamp > peer.sessionStamp) {
+        continue;
+      }
+      provenHeld(peer, slot, slot.writes, fx);
+    }
   }
 
   /**
@@ -604,10 +734,38 @@ final class ReplicationEngine implements Transport.Listener {
     if (peer == null) {
       peer =
           new Peer(
-              id, meters.peer(id, this, engine -> engine.pendingOf(id)), fullStates.maxKeyBytes());
+              id,
+              peers.size(),
+              meters.peer(id, this, engine -> engine.pendingOf(id)),
+              fullStates.maxKeyBytes());
       peers.put(id, peer);
+      startsFromTheLog(peer); // nothing is proven of a peer met for the first time
     }
     return peer;
+  }
+
+  /**
+   * Marks {@linkplain #doubtful doubtful} again every key with writes that no Ack can prove {@code
+   * peer} holds and nothing else proved: for a peer met for the first time, or that lost what was
+   * proven of it. Under the lock.
+   */
+  private void doubtAgain(Peer peer) {
+    for (Slot<?> slot : slots.all()) {
+      if (slot.held != null && !slot.held.settled(peer.index)) {
+        doubtful.add(slot.key.name());
+      }
+    }
+  }
+
+  /** Whether some key waits for an anti-entropy exchange to prove what {@code peer} holds of it. */
+  private boolean doubtfulFor(Peer peer) {
+    for (String name : doubtful) {
+      Slot<?> slot = slot(name);
+      if (slot != null && slot.held != null && !slot.held.settled(peer.index)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The clock health against the transport's configured peers. */
@@ -733,7 +891,48 @@ final class ReplicationEngine implements Transport.Listener {
     if (peers.isEmpty()) {
       minAcked = 0;
     }
+    long first = firstSequence();
+    long droppedThrough = first + log.size() - maxLogEntries - 1; // beyond the bound
+    for (long s = Math.max(first, minAcked + 1); s <= droppedThrough; s++) {
+      lostTo(s);
+    }
     log.trim(minAcked, maxLogEntries);
+  }
+
+  /**
+   * Delta {@code sequence} leaves the log before every peer acknowledged it: those that did not are
+   * told to skip it, and no Ack of theirs can prove they hold its key's writes until anti-entropy
+   * does (see {@link HeldWrites}). Under the lock, before the log drops it.
+   */
+  private void lostTo(long sequence) {
+    Slot<?> slot = slot(log.get(sequence).getKey());
+    if (slot == null) {
+      return;
+    }
+    for (Peer peer : peers.values()) {
+      if (peer.acked < sequence) {
+        slot.held().lackedBy(peer.index, slot.writes);
+        doubtful.add(slot.key.name());
+      }
+    }
+  }
+
+  /**
+   * A peer whose count of this replica's sequences starts at 0 (met for the first time, or in a new
+   * incarnation) is told to skip what the log no longer holds: no Ack of its can prove that it
+   * holds the writes of those deltas, nor, since its Ack of a key's last delta proves the earlier
+   * ones only if it got them all, of any key with a delta among them. Under the lock.
+   */
+  private void startsFromTheLog(Peer peer) {
+    long first = firstSequence();
+    if (first > 1) {
+      for (Slot<?> slot : slots.all()) {
+        if (slot.firstSequence > 0 && slot.firstSequence < first) {
+          slot.held().lackedBy(peer.index, slot.writes);
+        }
+      }
+    }
+    doubtAgain(peer);
   }
 
   /**
@@ -794,6 +993,7 @@ final class ReplicationEngine implements Transport.Listener {
           continue;
         }
         peer.resendTick(resendInterval.toNanos());
+        peer.handshakeResent = false;
         sendMore(peer, fx);
         fullStates.pumpFullStates(peer, fx); // full-state chunks the transport refused go again
       }
@@ -840,18 +1040,21 @@ final class ReplicationEngine implements Transport.Listener {
       Peer peer = peer(id);
       peer.connected = true;
       peer.handshake = null;
+      peer.handshakeResent = false;
       peer.connected();
-      fx.send(
-          id,
-          Handshake.newBuilder()
-              .setMinProtocolVersion(PROTOCOL_VERSION)
-              .setMaxProtocolVersion(PROTOCOL_VERSION)
-              .setReplica(selfWire)
-              .setIncarnation(incarnation)
-              .build());
+      fx.send(id, handshake());
       sendMore(peer, fx);
     }
     fx.run();
+  }
+
+  private Handshake handshake() {
+    return Handshake.newBuilder()
+        .setMinProtocolVersion(PROTOCOL_VERSION)
+        .setMaxProtocolVersion(PROTOCOL_VERSION)
+        .setReplica(selfWire)
+        .setIncarnation(incarnation)
+        .build();
   }
 
   @Override
@@ -965,6 +1168,10 @@ final class ReplicationEngine implements Transport.Listener {
       case DELTAS -> onDeltas(peer, message.getDeltas(), received.physical(), fx);
       case ACK -> {
         fence.theyAcceptedOurs(peer.id);
+        if (message.getAck().getIncarnation() != incarnation) {
+          peerLacksHandshake(peer, fx);
+          return;
+        }
         long upTo = Math.min(message.getAck().getUpToSequence(), nextSequence - 1);
         long before = peer.acked;
         peer.acknowledged(upTo, scheduler.ticker().read());
@@ -998,6 +1205,23 @@ final class ReplicationEngine implements Transport.Listener {
       case BODY_NOT_SET ->
           throw new WireException(WireException.Reason.MALFORMED, "envelope without a body");
     }
+  }
+
+  /**
+   * An Ack that names another incarnation of this replica than its own (or none): the peer counts
+   * this replica's sequence numbers in another incarnation, because it did not get the handshake of
+   * this one (a handshake may be lost), so what it acknowledges says nothing of what it applied and
+   * is not counted. The handshake goes again, at most once per resend interval, and the deltas
+   * after it: the peer ignores the repeat if it had the first after all.
+   */
+  private void peerLacksHandshake(Peer peer, Effects fx) {
+    if (peer.handshakeResent) {
+      return;
+    }
+    peer.handshakeResent = true;
+    fx.send(peer.id, handshake());
+    peer.connected(); // what it took for duplicates goes again, after the handshake
+    sendMore(peer, fx);
   }
 
   /**
@@ -1047,6 +1271,12 @@ final class ReplicationEngine implements Transport.Listener {
               + peer.id);
     }
     peer.handshake = incarnation;
+    if (peer.incarnation == null && peer.expected > 1) {
+      // Its deltas came before any handshake of it (that one was lost): they may be of an older
+      // incarnation than this one, so its sequence restarts here too (applying one twice is
+      // harmless; taking a new one for a duplicate is not).
+      peer.expected = 1;
+    }
     if (peer.incarnation != null && peer.incarnation != incarnation) {
       // The peer restarted without its state: its sequence restarts, and it needs all we hold.
       peer.expected = 1;
@@ -1054,9 +1284,26 @@ final class ReplicationEngine implements Transport.Listener {
       waiters.reset(peer.id);
       peer.sent = 0;
       peer.incoming.clear();
+      for (Slot<?> slot : slots.all()) {
+        if (slot.held != null) {
+          slot.held.forget(peer.index); // what it held may be gone
+        }
+      }
+      startsFromTheLog(peer);
       sendMore(peer, fx);
     }
     peer.incarnation = incarnation;
+    if (doubtfulFor(peer)) {
+      ReplicaId id = peer.id;
+      fx.after.add(
+          () -> {
+            try {
+              scheduler.schedule(Duration.ZERO, () -> antiEntropy.sessionNow(id));
+            } catch (RejectedExecutionException stopped) {
+              // The replica is closing: the next start's handshakes try again.
+            }
+          });
+    }
   }
 
   /**
@@ -1153,7 +1400,12 @@ final class ReplicationEngine implements Transport.Listener {
         fx.send(peer.id, e.toReject().toBuilder().setSequence(mismatched.get(i)).build());
       }
     }
-    fx.send(peer.id, Ack.newBuilder().setUpToSequence(peer.expected - 1).build());
+    fx.send(
+        peer.id,
+        Ack.newBuilder()
+            .setUpToSequence(peer.expected - 1)
+            .setIncarnation(peer.incarnation == null ? 0 : peer.incarnation)
+            .build());
   }
 
   // -----------------------------------------------------------------------------------------

@@ -19,6 +19,31 @@ final class Slot<T extends DeltaCrdt<T>> {
    */
   long lastSequence;
 
+  /** The sequence of this replica's first write to the key sent as a delta; 0 if none. */
+  long firstSequence;
+
+  /**
+   * This replica's own writes to the key: what a restart recovered counts as one (it may hold
+   * writes of earlier incarnations), then one per write. Numbers them for {@link #held}.
+   */
+  long writes;
+
+  /** {@code ReplicationEngine.ownWrites} at the last of them (0: none since the start). */
+  long lastWriteStamp;
+
+  /**
+   * What is known beyond Acks of which peers hold those writes; null while every one is a delta of
+   * this incarnation that no peer skipped.
+   */
+  HeldWrites held;
+
+  HeldWrites held() {
+    if (held == null) {
+      held = new HeldWrites();
+    }
+    return held;
+  }
+
   Slot(Key<T> key, T state) {
     this.key = key;
     this.state = state;

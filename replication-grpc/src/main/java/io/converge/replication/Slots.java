@@ -29,6 +29,11 @@ final class Slots {
     this.families = new TreeMap<>(families);
   }
 
+  /** Every slot, in no particular order. */
+  java.util.Collection<Slot<?>> all() {
+    return slots.values();
+  }
+
   /** The slot of a key, or null if it holds no value here. */
   Slot<?> get(String name) {
     return slots.get(name);

@@ -22,7 +22,8 @@ import java.util.function.Supplier;
 
 /**
  * What callers of a replica wait for, as futures: {@code QUORUM} and {@code ALL} writes waiting for
- * their peers' acknowledgements, reads waiting until every write of a causal token is seen, and
+ * their peers' acknowledgements (or, for a write that changed nothing, until enough peers hold the
+ * replica's own writes to the key), reads waiting until every write of a causal token is seen, and
  * drains waiting until every connected peer acknowledged everything. Each wait is a {@link
  * CompletableFuture}, indexed by what it waits for (a sequence number, a key name), completed when
  * the engine reports that progress, and timed out by a timer on the engine's {@link
@@ -32,17 +33,18 @@ import java.util.function.Supplier;
  * <h2>Threads</h2>
  *
  * The engine calls the registering methods and the progress methods ({@link #acknowledged}, {@link
- * #refused}, {@link #reset}, {@link #changed}, {@link #peerDown}, {@link #close}) under its own
- * lock, and the conditions it hands over (who holds a sequence, whether a write is seen, the value
- * to read) are evaluated right there, under that lock. Those methods never complete a future
- * themselves: they add what to do to {@code after}, a list that the engine runs once its lock is
- * released, on the thread that made the progress (the writer's, or the transport's that delivered
- * an Ack or a delta), so that no code chained to a future ever runs under the engine's lock. The
- * timers are armed from {@code after} too: a scheduler may take a lock of its own that a thread
- * holding it calls the engine back under. A timeout completes its future on the scheduler's thread;
- * an {@linkplain #await interrupted} blocking caller completes its own. This class's monitor guards
- * the indexes and the waiters' state: it is taken inside the engine's lock (never the other way
- * round), and nothing is called out while it is held but the conditions the engine handed over.
+ * #refused}, {@link #reset}, {@link #held}, {@link #changed}, {@link #peerDown}, {@link #close})
+ * under its own lock, and the conditions it hands over (who holds a sequence, whether a write is
+ * seen, the value to read) are evaluated right there, under that lock. Those methods never complete
+ * a future themselves: they add what to do to {@code after}, a list that the engine runs once its
+ * lock is released, on the thread that made the progress (the writer's, or the transport's that
+ * delivered an Ack or a delta), so that no code chained to a future ever runs under the engine's
+ * lock. The timers are armed from {@code after} too: a scheduler may take a lock of its own that a
+ * thread holding it calls the engine back under. A timeout completes its future on the scheduler's
+ * thread; an {@linkplain #await interrupted} blocking caller completes its own. This class's
+ * monitor guards the indexes and the waiters' state: it is taken inside the engine's lock (never
+ * the other way round), and nothing is called out while it is held but the conditions the engine
+ * handed over.
  */
 final class Waiters {
 
@@ -62,6 +64,12 @@ final class Waiters {
 
   /** Writes waiting for acknowledgements, by the sequence they wait for. Under this monitor. */
   private final TreeMap<Long, List<AckWaiter<?>>> bySequence = new TreeMap<>();
+
+  /**
+   * Writes that changed nothing, waiting until peers hold the replica's own writes to a key, by the
+   * key (and by its last delta's sequence in {@link #bySequence}, if any). Under this monitor.
+   */
+  private final Map<String, List<AckWaiter<?>>> byOwnWrites = new HashMap<>();
 
   /** Reads waiting for a token, under the key of each write they have not seen yet. */
   private final Map<String, List<TokenWaiter<?>>> byKey = new HashMap<>();
@@ -99,7 +107,7 @@ final class Waiters {
       Written<T> written,
       List<Runnable> after) {
     AckWaiter<T> waiter =
-        new AckWaiter<>(this, timeout, key, consistency, sequence, group, needed, written);
+        new AckWaiter<>(this, timeout, key, consistency, sequence, group, needed, null, written);
     for (ReplicaId id : group) {
       if (holdsNow.test(id)) {
         waiter.acknowledged.add(id);
@@ -113,6 +121,50 @@ final class Waiters {
         return waiter;
       }
       bySequence.computeIfAbsent(sequence, s -> new ArrayList<>(1)).add(waiter);
+    }
+    return waiter;
+  }
+
+  /**
+   * A {@code QUORUM} or {@code ALL} write that changed nothing waits until {@code needed} peers of
+   * {@code group} hold every write of this replica to {@code key} (which {@code holds} tells, under
+   * the engine's lock), or {@code timeout}. Asked again when a peer acknowledges {@code sequence}
+   * (the key's last delta, if it has one, else 0) and when the engine reports proof of what a peer
+   * holds ({@link #held}). Under the engine's lock.
+   *
+   * @param written what the future completes with
+   * @param after what to run once the engine's lock is released (arms the timer)
+   * @return a future: {@code written}, or a {@link WriteTimeoutException}
+   */
+  <T> CompletableFuture<Written<T>> awaitOwnWrites(
+      String key,
+      Consistency consistency,
+      Duration timeout,
+      long sequence,
+      Set<ReplicaId> group,
+      int needed,
+      Predicate<ReplicaId> holds,
+      Written<T> written,
+      List<Runnable> after) {
+    Objects.requireNonNull(holds, "holds");
+    AckWaiter<T> waiter =
+        new AckWaiter<>(this, timeout, key, consistency, sequence, group, needed, holds, written);
+    for (ReplicaId id : group) {
+      if (holds.test(id)) {
+        waiter.acknowledged.add(id);
+      }
+    }
+    if (waiter.acknowledged.size() >= needed) {
+      return CompletableFuture.completedFuture(written);
+    }
+    synchronized (this) {
+      if (!register(waiter, after)) {
+        return waiter;
+      }
+      if (sequence > 0) {
+        bySequence.computeIfAbsent(sequence, s -> new ArrayList<>(1)).add(waiter);
+      }
+      byOwnWrites.computeIfAbsent(key, k -> new ArrayList<>(1)).add(waiter);
     }
     return waiter;
   }
@@ -255,6 +307,12 @@ final class Waiters {
       if (list != null && list.remove(ack) && list.isEmpty()) {
         bySequence.remove(ack.sequence);
       }
+      if (ack.holds != null) {
+        List<AckWaiter<?>> own = byOwnWrites.get(ack.key);
+        if (own != null && own.remove(ack) && own.isEmpty()) {
+          byOwnWrites.remove(ack.key);
+        }
+      }
     } else if (waiter instanceof TokenWaiter<?> read) {
       for (String key : read.indexedUnder) {
         List<TokenWaiter<?>> list = byKey.get(key);
@@ -274,7 +332,8 @@ final class Waiters {
   /**
    * A peer acknowledged this replica's deltas up to {@code upTo}; it had acknowledged up to {@code
    * from} before (waits of sequences up to there already counted it). {@code holds} tells whether
-   * it holds a sequence (it may have refused one). Checks the drains too.
+   * it holds a sequence (it may have refused one); a write that changed nothing asks its own
+   * condition instead. Checks the drains too.
    */
   void acknowledged(
       ReplicaId peer, long from, long upTo, LongPredicate holds, List<Runnable> after) {
@@ -284,7 +343,7 @@ final class Waiters {
         for (List<AckWaiter<?>> waiting : bySequence.subMap(from, false, upTo, true).values()) {
           for (AckWaiter<?> waiter : waiting) {
             if (waiter.group.contains(peer)
-                && holds.test(waiter.sequence)
+                && (waiter.holds != null ? waiter.holds.test(peer) : holds.test(waiter.sequence))
                 && waiter.acknowledged.add(peer)
                 && waiter.acknowledged.size() >= waiter.needed) {
               if (done == null) {
@@ -304,6 +363,27 @@ final class Waiters {
     }
   }
 
+  /**
+   * There is new proof of what {@code peer} holds of this replica's own writes to {@code key}: the
+   * writes that changed nothing and wait for them ask again.
+   */
+  void held(String key, ReplicaId peer, List<Runnable> after) {
+    synchronized (this) {
+      List<AckWaiter<?>> waiting = byOwnWrites.get(key);
+      if (waiting == null) {
+        return;
+      }
+      for (AckWaiter<?> waiter : waiting) {
+        if (waiter.group.contains(peer)
+            && waiter.holds.test(peer)
+            && waiter.acknowledged.add(peer)
+            && waiter.acknowledged.size() >= waiter.needed) {
+          after.add(() -> finish(waiter, waiter::succeed));
+        }
+      }
+    }
+  }
+
   /** A peer refused this replica's delta {@code sequence}: it does not hold it after all. */
   synchronized void refused(ReplicaId peer, long sequence) {
     bySequence.getOrDefault(sequence, List.of()).forEach(w -> w.acknowledged.remove(peer));
@@ -312,6 +392,7 @@ final class Waiters {
   /** A peer restarted without its state: it holds none of this replica's deltas any more. */
   synchronized void reset(ReplicaId peer) {
     bySequence.values().forEach(list -> list.forEach(w -> w.acknowledged.remove(peer)));
+    byOwnWrites.values().forEach(list -> list.forEach(w -> w.acknowledged.remove(peer)));
   }
 
   /** A peer's connection went down: a drain no longer waits for it. */
@@ -389,6 +470,7 @@ final class Waiters {
   private Set<Waiter<?>> all() {
     Set<Waiter<?>> all = new LinkedHashSet<>(drains);
     bySequence.values().forEach(all::addAll);
+    byOwnWrites.values().forEach(all::addAll);
     byKey.values().forEach(all::addAll);
     return all;
   }
@@ -480,6 +562,10 @@ final class Waiters {
     final long sequence;
     final Set<ReplicaId> group;
     final int needed;
+
+    /** For a write that changed nothing: whether a peer holds the replica's writes to the key. */
+    final Predicate<ReplicaId> holds;
+
     final Written<T> written;
     final Set<ReplicaId> acknowledged = new TreeSet<>();
 
@@ -491,6 +577,7 @@ final class Waiters {
         long sequence,
         Set<ReplicaId> group,
         int needed,
+        Predicate<ReplicaId> holds,
         Written<T> written) {
       super(owner, timeout);
       this.key = key;
@@ -498,6 +585,7 @@ final class Waiters {
       this.sequence = sequence;
       this.group = Set.copyOf(group);
       this.needed = needed;
+      this.holds = holds;
       this.written = written;
     }
 

@@ -83,7 +83,14 @@
  *       still holds. A handshake is accepted once per connection (an identical repeat is ignored,
  *       one with another incarnation refused with {@code REPEATED_HANDSHAKE}), and an incarnation
  *       older than one already seen is refused ({@code STALE_INCARNATION}, the connection closed):
- *       in neither case is anything reset, so no hello can stall a healthy session.
+ *       in neither case is anything reset, so no hello can stall a healthy session. A handshake may
+ *       be lost (the transport contract allows it): a peer that missed the one of a restarted
+ *       replica would take its new deltas, numbered from 1 again, for duplicates of the old
+ *       incarnation's and acknowledge them unapplied. So every {@code Ack} names the incarnation
+ *       its receiver counts the sender's sequences in (the last handshake it accepted from it), and
+ *       an Ack naming another incarnation is not counted: its sender sends the handshake again (at
+ *       most once per resend interval) and the deltas after it. The first handshake accepted from a
+ *       peer whose deltas came before any also restarts the sequence expected from it.
  *   <li><b>Bounded log.</b> Entries acknowledged by every peer this replica has seen are dropped.
  *       The log holds at most {@code maxLogEntries}; beyond that the oldest entries are dropped
  *       even if a lagging (partitioned, slow) peer has not acknowledged them. Such a peer is then
@@ -95,6 +102,22 @@
  *       batches that filled the transport's buffer, crowded out Acks and carried no delta); the
  *       window then counts from the skip, since the sequences skipped were never sent, and the held
  *       deltas after it go at once.
+ *   <li><b>What a peer holds.</b> A {@code QUORUM} or {@code ALL} write waits until enough peers
+ *       acknowledged its delta. One that changes nothing waits until enough peers hold every
+ *       earlier write of this replica to the key, which it observed ({@code
+ *       ReplicationEngine.holdsOwnWrites}). An Ack of the key's last delta proves that a peer holds
+ *       the earlier deltas of this incarnation too: it applies them in order. What no Ack can prove
+ *       ({@code HeldWrites}): what a durable replica recovered at a restart (the earlier
+ *       incarnation's Acks are gone, and its sequences restarted), a write too large for a delta,
+ *       and, for one peer, the writes of a key whose delta the bounded log dropped before that peer
+ *       acknowledged it (it is told to skip it, and its Ack then covers a sequence it never
+ *       applied), or before it met the peer (in this incarnation of either). A peer is proven to
+ *       hold those by anti-entropy: a full state of the key it acknowledged whole (it merged and
+ *       committed it first), or a reconciliation that found its state of the key equal to this
+ *       replica's, at some point after the exchange started, so after those writes. While some key
+ *       waits for such proof, a peer's handshake starts a reconciliation with it at once rather
+ *       than at the next interval. A peer that shows a new incarnation may have restarted without
+ *       its state: what was proven of it is forgotten.
  *   <li><b>Anti-entropy.</b> Every anti-entropy interval, the engine runs a {@code
  *       ReconciliationSession} with each connected peer over {@code DigestRequest} / {@code
  *       DigestResponse}, on a {@link io.converge.replication.antientropy.KeyDigestTree} of (key,

@@ -57,7 +57,8 @@ import org.junit.jupiter.api.Test;
  * read here has a zero timeout: its outcome is decided by what the replica holds at that instant,
  * which is a function of the seed. A {@code QUORUM} write therefore always times out at first (no
  * peer can have acknowledged during the call); whether it later reached a quorum is asked with a
- * {@code QUORUM} write that changes nothing, which waits for the replica's last write to the key.
+ * {@code QUORUM} write that changes nothing, which waits until a quorum holds every write of the
+ * replica to the key, those of its earlier incarnations included.
  *
  * <h2>Seeds</h2>
  *
@@ -76,17 +77,6 @@ final class DurableReplicationProperties {
 
   private static final int SEEDS = Integer.getInteger("converge.simulation.seeds", 20);
   private static final Long ONE_SEED = Long.getLong("converge.simulation.seed");
-
-  /**
-   * Whether to check what a returned QUORUM write promises also on a replica that restarted, or in
-   * a run whose outbound log is small enough to drop entries. Three known engine bugs make that
-   * promise false there (open: a no-op QUORUM write after a restart or after a peer skipped what
-   * the log dropped, and deltas acknowledged unapplied after a lost handshake), so by default it is
-   * checked only on replicas that never restarted, in runs whose log drops nothing; {@code
-   * -Dconverge.simulation.checkKnownBugs=true} checks it everywhere.
-   */
-  private static final boolean CHECK_KNOWN_BUGS =
-      Boolean.getBoolean("converge.simulation.checkKnownBugs");
 
   private static final Path DIRECTORY =
       Path.of(System.getProperty("converge.simulation.dir", System.getProperty("java.io.tmpdir")));
@@ -154,9 +144,6 @@ final class DurableReplicationProperties {
     /** A write whose fsync failed and whose replica then crashed, awaiting its restart. */
     private final Map<ReplicaId, FailedWrite> failedWrites = new TreeMap<>();
 
-    /** Whether the outbound log is small enough that lagging peers are told to skip. */
-    private final boolean smallLog;
-
     private int crashes;
     private int tokenReads;
     private int tokenReadsReturned;
@@ -177,7 +164,6 @@ final class DurableReplicationProperties {
               .reorder(random.nextBoolean())
               .build();
       int maxLog = random.nextInt(3) == 0 ? 1 + random.nextInt(4) : 100_000;
-      this.smallLog = maxLog < 100_000;
       this.cluster =
           new DurableCluster(
               network, DIRECTORY, b -> SimulationKeys.declare(b).maxLogEntries(maxLog));
@@ -321,8 +307,8 @@ final class DurableReplicationProperties {
     }
 
     /**
-     * Asks, with a QUORUM write that changes nothing and a zero timeout, whether the replica's last
-     * write to a key (so, with it, its earlier ones) reached a quorum; if it says so, checks it.
+     * Asks, with a QUORUM write that changes nothing and a zero timeout, whether the replica's
+     * writes to a key (in every incarnation) reached a quorum; if it says so, checks it.
      */
     private void confirmQuorum(Replica replica) {
       if (replica == null) {
@@ -344,14 +330,12 @@ final class DurableReplicationProperties {
     }
 
     /**
-     * Every write of {@code writer} to {@code key} that exists is held by at least one other
-     * replica (a quorum of three): a running one now, or a crashed one when it crashed. Only if the
-     * writer never restarted and the log drops nothing, unless {@link #CHECK_KNOWN_BUGS}.
+     * Every write of {@code writer} to {@code key} that exists, in any of its incarnations, is held
+     * by at least one other replica (a quorum of three): a running one now, or a crashed one when
+     * it crashed. Checked after restarts and in runs whose log drops entries too (issue 14 fixed
+     * the three engine bugs that made it false there).
      */
     private void assertQuorumHolds(ReplicaId writer, Key<?> key, String why) {
-      if ((cluster.node(writer).restarts > 0 || smallLog) && !CHECK_KNOWN_BUGS) {
-        return;
-      }
       for (SimulatedWrite w : writes) {
         if (!w.writer.equals(writer) || !w.key.equals(key) || !w.exists()) {
           continue;

@@ -121,6 +121,45 @@ final class WaitersTest {
   }
 
   @Test
+  void awaitOwnWrites_askedAgainOnTheAckOfItsSequence_andOnProofOfWhatAPeerHolds() {
+    Set<ReplicaId> holding = new java.util.HashSet<>();
+    CompletableFuture<Written<GCounter>> f =
+        waiters.awaitOwnWrites(
+            "visits", Consistency.ALL, TIMEOUT, 5, GROUP, 2, holding::contains, WRITTEN, after);
+    release();
+    assertFalse(f.isDone());
+    holding.add(R2);
+    waiters.acknowledged(R2, 0, 5, s -> false, after); // its own condition, not the sequence's
+    waiters.held("visits", R3, after); // r3 does not hold them yet
+    release();
+    assertFalse(f.isDone(), "one of two");
+    holding.add(R3);
+    waiters.held("other", R3, after);
+    release();
+    assertFalse(f.isDone(), "proof about another key");
+    waiters.held("visits", R3, after);
+    assertFalse(f.isDone(), "completed under the engine's lock");
+    release();
+    assertSame(WRITTEN, f.join());
+    assertEquals(0, waiters.pending());
+  }
+
+  @Test
+  void awaitOwnWrites_noDeltaToWaitFor_timesOutUnlessProven() {
+    CompletableFuture<Written<GCounter>> f =
+        waiters.awaitOwnWrites(
+            "visits", Consistency.QUORUM, TIMEOUT, 0, GROUP, 1, id -> false, WRITTEN, after);
+    release();
+    waiters.acknowledged(R2, 0, 9, s -> true, after);
+    release();
+    assertFalse(f.isDone(), "no Ack proves it");
+    time.advance(TIMEOUT);
+    CompletionException e = assertThrows(CompletionException.class, f::join);
+    assertInstanceOf(WriteTimeoutException.class, e.getCause());
+    assertEquals(0, waiters.pending());
+  }
+
+  @Test
   void awaitAcks_timesOutAtTheDeadlineOnTheTicker_namingWhoAcknowledged() {
     CompletableFuture<Written<GCounter>> f = allOf(2);
     waiters.acknowledged(R3, 0, 2, s -> true, after);

@@ -285,6 +285,28 @@ final class WriteConsistencyTest {
   }
 
   @Test
+  void quorum_writeThatChangesNothing_afterALocalWriteTooLargeForADelta_waitsForItsFullState()
+      throws Exception {
+    // Issue 14: a write too large for a delta has no sequence for an Ack to name; a QUORUM write
+    // that changed nothing after it used to return at once (it found no sequence to wait for),
+    // though the write was on r1 alone.
+    cluster =
+        new SimulatedCluster(InMemoryNetwork.builder().seed(1).maxMessageBytes(2_000).build());
+    Replica r1 = start("r1");
+    Replica r2 = start("r2");
+    cluster.advance(SECOND);
+    cluster.network.isolate(r1.self());
+    String big = "x".repeat(4_000);
+    r1.write(TAGS, s -> s.add(r1.self(), big), LOCAL, GENEROUS);
+
+    assertThrows(WriteTimeoutException.class, () -> r1.write(TAGS, s -> s, QUORUM, Duration.ZERO));
+
+    cluster.network.heal();
+    cluster.driving(STEP, () -> r1.write(TAGS, s -> s, QUORUM, GENEROUS));
+    assertEquals(Set.of(big), r2.get(TAGS).elements(), "returned once r2 held it");
+  }
+
+  @Test
   void write_noDelta_noEarlierWriteHere_returnsWithoutWaiting_tokenNamesTheObservedValue() {
     // Issue 13 (finding 8) changed this: the token of a QUORUM/ALL write that changes nothing
     // names the value it observed (was: the empty token).
