@@ -136,6 +136,10 @@ final class TransportRuntime {
             .permitKeepAliveTime(
                 Math.min(keepAlive, TimeUnit.SECONDS.toNanos(10)), TimeUnit.NANOSECONDS)
             .permitKeepAliveWithoutCalls(true)
+            // Stream callbacks run on the event loop: they only parse, count and hand the message
+            // to this transport's callback pool (never the listener), so no hop through gRPC's
+            // own executor is needed.
+            .directExecutor()
             .addService(new StreamAdmission(this).service())
             .addService(health.getHealthService());
     try {
@@ -161,6 +165,7 @@ final class TransportRuntime {
                 .keepAliveTime(settings.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveTimeout(settings.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveWithoutCalls(true)
+                .directExecutor() // as the server's: callbacks only hand off to the pool
                 .build();
         channels.add(channel);
         link.dialler = new Dialler(this, link, channel);
