@@ -13,7 +13,7 @@ final class Peer extends PeerSession {
   /** This peer's place among the peers met, in order: names it in {@link HeldWrites}. */
   final int index;
 
-  /** {@code ReplicationEngine.ownWrites} when {@link #session} started. */
+  /** {@link WriteProofs#ownWrites} when {@link #session} started. */
   long sessionStamp;
 
   long lagMillis = -1;

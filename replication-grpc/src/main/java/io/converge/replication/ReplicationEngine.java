@@ -89,6 +89,8 @@ import java.util.function.UnaryOperator;
  *   <li>{@link AntiEntropyRounds}: the digest tree, kept up to date lazily, and the digest sessions
  *       with each peer every interval, which find the keys whose full states to send;
  *   <li>{@link FullStateExchange}: full states sent and received in chunks on a byte budget;
+ *   <li>{@link WriteProofs}: which peers are proven to hold this replica's own writes (by Acks, or
+ *       by anti-entropy for what no Ack can prove), which a write that changes nothing waits for;
  *   <li>{@link Effects}: what an entry point does once the lock is released (send through the
  *       {@link Outbox}, notify, complete futures), after the store made its changes durable;
  *   <li>{@link Slots}: the values by key, checked against the keys and key families declared;
@@ -181,16 +183,8 @@ final class ReplicationEngine implements Transport.Listener {
   private final OutboundLog log = new OutboundLog();
   private long nextSequence = 1;
 
-  /**
-   * This replica's own writes so far, to every key: stamps them for {@link Slot#lastWriteStamp}.
-   */
-  private long ownWrites;
-
-  /**
-   * The keys whose {@link Slot#held} names writes that a known peer may lack and no Ack can prove
-   * it holds: what anti-entropy exchanges look at to prove it ({@link #provenByExchange}).
-   */
-  private final Set<String> doubtful = new LinkedHashSet<>();
+  /** Which peers hold this replica's own writes; see {@link WriteProofs}. */
+  private final WriteProofs proofs;
 
   private final Map<ReplicaId, Peer> peers = new TreeMap<>();
   private final Subscribers subscribers;
@@ -258,6 +252,7 @@ final class ReplicationEngine implements Transport.Listener {
     this.maxLogEntries = maxLogEntries;
     this.incarnation = incarnation;
     this.slots = new Slots(self, declared, families);
+    this.proofs = new WriteProofs(this, slots, waiters);
     for (WireException.Reason reason : WireException.Reason.values()) {
       rejected.put(reason, 0L);
       rejectsReceived.put(reason, 0L);
@@ -301,11 +296,7 @@ final class ReplicationEngine implements Transport.Listener {
         }
         dirty.add(record.key());
         uncheckpointed.add(record.key());
-        // It may hold writes of this replica's earlier incarnations, which no peer's Ack can prove
-        // it holds now: write 1, until an exchange proves it (see HeldWrites).
-        slot.writes = 1;
-        slot.held().lackedByAll(1);
-        doubtful.add(record.key());
+        proofs.recovered(slot);
       }
     }
   }
@@ -405,7 +396,7 @@ final class ReplicationEngine implements Transport.Listener {
         slot.state = next.resetDelta();
         slot.lastSequence = 0; // until sequenced below: an oversized delta is not in the log
         slot.writes++;
-        slot.lastWriteStamp = ++ownWrites;
+        slot.lastWriteStamp = proofs.stamp();
         dirty.add(key.name());
         fx.persist(() -> new StoredRecord(key.name(), slot.key.typeName(), payload));
         token = CausalToken.of(keyed);
@@ -413,8 +404,7 @@ final class ReplicationEngine implements Transport.Listener {
           // Too large for one message: no sequence; anti-entropy ships the key's state in chunks,
           // and only that can prove a peer holds it.
           oversizedDeltas++;
-          slot.held().lackedByAll(slot.writes);
-          doubtful.add(key.name());
+          proofs.oversized(slot);
         } else {
           sequence = nextSequence++;
           slot.lastSequence = sequence;
@@ -445,7 +435,7 @@ final class ReplicationEngine implements Transport.Listener {
                 last,
                 group,
                 needed,
-                id -> holdsOwnWrites(observed, through, last, id),
+                id -> proofs.holdsOwnWrites(observed, through, last, id),
                 new Written<>(result, token),
                 fx.after);
       } else if (sequence > 0 && needed > 0) {
@@ -473,93 +463,6 @@ final class ReplicationEngine implements Transport.Listener {
     CompletableFuture<Written<T>> peers = acknowledged;
     Written<T> written = new Written<>(result, token);
     return peers != null ? durable.thenCompose(v -> peers) : durable.thenApply(v -> written);
-  }
-
-  /** This replica's own writes so far, to every key (see {@link Slot#lastWriteStamp}). */
-  long ownWrites() {
-    return ownWrites;
-  }
-
-  /**
-   * Whether peer {@code id} holds this replica's own writes to a key up to write {@code through}
-   * (see {@link Slot#writes}), the last of which that was a delta of this incarnation being {@code
-   * last} (0 if none). Either a proof from anti-entropy covers them all ({@link HeldWrites#held}),
-   * or it covers those no Ack can prove the peer holds ({@link HeldWrites#lacked}) and the peer
-   * acknowledged {@code last}: it applies this replica's deltas in order, so it applied the key's
-   * deltas before that one too (none of which it refused, and none of which it skipped: those are
-   * recorded as lacked). A peer this replica has not met since it started holds nothing it can
-   * vouch for. Under the lock.
-   */
-  private boolean holdsOwnWrites(Slot<?> slot, long through, long last, ReplicaId id) {
-    if (through == 0) {
-      return true;
-    }
-    Peer peer = peers.get(id);
-    if (peer == null) {
-      return false;
-    }
-    HeldWrites held = slot.held;
-    if (held != null && held.held(peer.index) >= through) {
-      return true;
-    }
-    if (held != null && !held.settled(peer.index)) {
-      return false;
-    }
-    // A delta of the key that the peer skipped made its writes lacked by the peer (lostTo,
-    // startsFromTheLog), so an Ack of the last one proves them all.
-    return last > 0 && peer.acked >= last && !peer.refusedBetween(slot.firstSequence, last);
-  }
-
-  /**
-   * A peer holds this replica's own writes to a slot's key up to write {@code write}: it merged a
-   * full state that held them, or an exchange found its state equal to one that did. Recorded if it
-   * proves more than Acks do; the writes that changed nothing and wait for it ask again. Under the
-   * lock.
-   */
-  void provenHeld(Peer peer, Slot<?> slot, long write, Effects fx) {
-    if (write == 0
-        || (slot.held == null && holdsOwnWrites(slot, write, slot.lastSequence, peer.id))) {
-      return;
-    }
-    slot.held().heldBy(peer.index, write);
-    if (settledForKnownPeers(slot)) {
-      doubtful.remove(slot.key.name());
-    }
-    waiters.held(slot.key.name(), peer.id, fx.after);
-  }
-
-  /** Whether every peer met so far is known to hold what no Ack can prove of the slot. */
-  private boolean settledForKnownPeers(Slot<?> slot) {
-    if (slot.held == null) {
-      return true;
-    }
-    for (Peer peer : peers.values()) {
-      if (!slot.held.settled(peer.index)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /**
-   * The end of an anti-entropy exchange with a peer that started when this replica's own writes
-   * numbered {@code peer.sessionStamp}: every doubtful key it found equal (not in {@code differ},
-   * and with a digest of its current state) is held by the peer as this replica held it at some
-   * point after the start, so with every own write made before. Under the lock.
-   */
-  void provenByExchange(Peer peer, Set<String> differ, Effects fx) {
-    for (String name : new ArrayList<>(doubtful)) {
-      Slot<?> slot = slot(name);
-      if (slot == null
-          || (slot.held != null && slot.held.held(peer.index) >= slot.writes)
-          || differ.contains(name)
-          || antiEntropy.unencodable(name)
-          || antiEntropy.tree().get(name) == null
-          || slot.lastWriteStamp > peer.sessionStamp) {
-        continue;
-      }
-      provenHeld(peer, slot, slot.writes, fx);
-    }
   }
 
   /**
@@ -739,33 +642,10 @@ final class ReplicationEngine implements Transport.Listener {
               meters.peer(id, this, engine -> engine.pendingOf(id)),
               fullStates.maxKeyBytes());
       peers.put(id, peer);
-      startsFromTheLog(peer); // nothing is proven of a peer met for the first time
+      proofs.startsFromTheLog(
+          peer, firstSequence()); // nothing is proven of a peer met for the first time
     }
     return peer;
-  }
-
-  /**
-   * Marks {@linkplain #doubtful doubtful} again every key with writes that no Ack can prove {@code
-   * peer} holds and nothing else proved: for a peer met for the first time, or that lost what was
-   * proven of it. Under the lock.
-   */
-  private void doubtAgain(Peer peer) {
-    for (Slot<?> slot : slots.all()) {
-      if (slot.held != null && !slot.held.settled(peer.index)) {
-        doubtful.add(slot.key.name());
-      }
-    }
-  }
-
-  /** Whether some key waits for an anti-entropy exchange to prove what {@code peer} holds of it. */
-  private boolean doubtfulFor(Peer peer) {
-    for (String name : doubtful) {
-      Slot<?> slot = slot(name);
-      if (slot != null && slot.held != null && !slot.held.settled(peer.index)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** The clock health against the transport's configured peers. */
@@ -894,45 +774,9 @@ final class ReplicationEngine implements Transport.Listener {
     long first = firstSequence();
     long droppedThrough = first + log.size() - maxLogEntries - 1; // beyond the bound
     for (long s = Math.max(first, minAcked + 1); s <= droppedThrough; s++) {
-      lostTo(s);
+      proofs.lostTo(log.get(s).getKey(), s);
     }
     log.trim(minAcked, maxLogEntries);
-  }
-
-  /**
-   * Delta {@code sequence} leaves the log before every peer acknowledged it: those that did not are
-   * told to skip it, and no Ack of theirs can prove they hold its key's writes until anti-entropy
-   * does (see {@link HeldWrites}). Under the lock, before the log drops it.
-   */
-  private void lostTo(long sequence) {
-    Slot<?> slot = slot(log.get(sequence).getKey());
-    if (slot == null) {
-      return;
-    }
-    for (Peer peer : peers.values()) {
-      if (peer.acked < sequence) {
-        slot.held().lackedBy(peer.index, slot.writes);
-        doubtful.add(slot.key.name());
-      }
-    }
-  }
-
-  /**
-   * A peer whose count of this replica's sequences starts at 0 (met for the first time, or in a new
-   * incarnation) is told to skip what the log no longer holds: no Ack of its can prove that it
-   * holds the writes of those deltas, nor, since its Ack of a key's last delta proves the earlier
-   * ones only if it got them all, of any key with a delta among them. Under the lock.
-   */
-  private void startsFromTheLog(Peer peer) {
-    long first = firstSequence();
-    if (first > 1) {
-      for (Slot<?> slot : slots.all()) {
-        if (slot.firstSequence > 0 && slot.firstSequence < first) {
-          slot.held().lackedBy(peer.index, slot.writes);
-        }
-      }
-    }
-    doubtAgain(peer);
   }
 
   /**
@@ -1284,16 +1128,11 @@ final class ReplicationEngine implements Transport.Listener {
       waiters.reset(peer.id);
       peer.sent = 0;
       peer.incoming.clear();
-      for (Slot<?> slot : slots.all()) {
-        if (slot.held != null) {
-          slot.held.forget(peer.index); // what it held may be gone
-        }
-      }
-      startsFromTheLog(peer);
+      proofs.forget(peer, firstSequence());
       sendMore(peer, fx);
     }
     peer.incarnation = incarnation;
-    if (doubtfulFor(peer)) {
+    if (proofs.doubtfulFor(peer)) {
       ReplicaId id = peer.id;
       fx.after.add(
           () -> {
@@ -1453,6 +1292,11 @@ final class ReplicationEngine implements Transport.Listener {
   /** New after-the-lock effects, for an entry point of the engine or of a component. */
   Effects newEffects() {
     return new Effects(this);
+  }
+
+  /** Which peers hold this replica's own writes, for anti-entropy and full states to prove. */
+  WriteProofs proofs() {
+    return proofs;
   }
 
   /** The full-state exchange, for the anti-entropy rounds that start transfers. */
