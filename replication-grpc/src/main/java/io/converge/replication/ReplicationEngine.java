@@ -79,16 +79,18 @@ import java.util.function.UnaryOperator;
  *
  * <h2>Components</h2>
  *
- * The engine keeps the values, the delta links and the transport callbacks, and delegates to
- * components guarded by its lock (each says which of its methods are called under it, and which,
- * run on the scheduler, take it themselves and work outside it), besides {@link Outbox}, {@link
- * Persistence}, {@link Waiters}, {@link Subscribers}, {@link OutboundLog}, {@link ClockFence} and
- * {@link Admission}:
+ * The engine keeps the values, the inbound side of the delta links and the transport callbacks, and
+ * delegates to components guarded by its lock (each says which of its methods are called under it,
+ * and which, run on the scheduler, take it themselves and work outside it), besides {@link Outbox},
+ * {@link Persistence}, {@link Waiters}, {@link Subscribers}, {@link OutboundLog}, {@link
+ * ClockFence} and {@link Admission}:
  *
  * <ul>
  *   <li>{@link AntiEntropyRounds}: the digest tree, kept up to date lazily, and the digest sessions
  *       with each peer every interval, which find the keys whose full states to send;
  *   <li>{@link FullStateExchange}: full states sent and received in chunks on a byte budget;
+ *   <li>{@link DeltaLink}: the outbound side of the delta links: the bounded log of this replica's
+ *       deltas, numbered, sent to each peer within its window, resent on the resend timer;
  *   <li>{@link WriteProofs}: which peers are proven to hold this replica's own writes (by Acks, or
  *       by anti-entropy for what no Ack can prove), which a write that changes nothing waits for;
  *   <li>{@link Effects}: what an entry point does once the lock is released (send through the
@@ -107,12 +109,6 @@ import java.util.function.UnaryOperator;
 final class ReplicationEngine implements Transport.Listener {
 
   static final int PROTOCOL_VERSION = 1;
-
-  /**
-   * How many batches that are not full may be in flight to a peer: {@link
-   * PeerSession#MAX_PARTIAL_BATCHES_IN_FLIGHT}, or more in tests that need each write sent alone.
-   */
-  private int maxPartialBatchesInFlight = PeerSession.MAX_PARTIAL_BATCHES_IN_FLIGHT;
 
   /** Records appended to the store between two checkpoints, at most. */
   static final int CHECKPOINT_EVERY = 10_000;
@@ -134,8 +130,6 @@ final class ReplicationEngine implements Transport.Listener {
   private final Transport transport;
   private final HybridLogicalClock clock;
   private final EngineScheduler scheduler;
-  private final Duration resendInterval;
-  private final int maxLogEntries;
   private final long incarnation;
   private final Reconciler reconciler = Reconciler.defaults();
   private final EngineMeters meters;
@@ -180,8 +174,10 @@ final class ReplicationEngine implements Transport.Listener {
   /** {@link #antiEntropy}'s keys with stale digests, to which a change adds its key. */
   private final Set<String> dirty;
 
-  private final OutboundLog log = new OutboundLog();
-  private long nextSequence = 1;
+  /**
+   * The outbound side of the delta links: the log, its sequence, the sends; see {@link DeltaLink}.
+   */
+  private final DeltaLink link;
 
   /** Which peers hold this replica's own writes; see {@link WriteProofs}. */
   private final WriteProofs proofs;
@@ -240,7 +236,9 @@ final class ReplicationEngine implements Transport.Listener {
     this.selfWire = Clocks.toWire(self);
     this.envelopes = new Envelopes(selfWire, clock);
     this.transport = transport;
-    this.outbox = new Outbox(transport, this::resendRefused);
+    this.link =
+        new DeltaLink(this, lock, transport, scheduler, waiters, resendInterval, maxLogEntries);
+    this.outbox = new Outbox(transport, link::resendRefused);
     this.clock = clock;
     this.scheduler = scheduler;
     this.antiEntropy =
@@ -248,8 +246,6 @@ final class ReplicationEngine implements Transport.Listener {
             this, lock, self, scheduler, antiEntropyInterval, reconciler, fullStates);
     this.tree = antiEntropy.tree();
     this.dirty = antiEntropy.dirty();
-    this.resendInterval = resendInterval;
-    this.maxLogEntries = maxLogEntries;
     this.incarnation = incarnation;
     this.slots = new Slots(self, declared, families);
     this.proofs = new WriteProofs(this, slots, waiters);
@@ -306,7 +302,7 @@ final class ReplicationEngine implements Transport.Listener {
       started = true;
     }
     transport.start(self, this);
-    scheduler.schedule(resendInterval, this::resendTick);
+    link.start();
     antiEntropy.start();
   }
 
@@ -406,18 +402,7 @@ final class ReplicationEngine implements Transport.Listener {
           oversizedDeltas++;
           proofs.oversized(slot);
         } else {
-          sequence = nextSequence++;
-          slot.lastSequence = sequence;
-          if (slot.firstSequence == 0) {
-            slot.firstSequence = sequence;
-          }
-          log.addLast(sequence, keyed);
-          for (Peer peer : peers.values()) {
-            // Sends this delta, with any that a refused send left behind, within the window;
-            // beyond it, the peer's next Ack sends it.
-            sendMore(peer, fx);
-          }
-          trimLog();
+          sequence = link.append(slot, keyed, fx);
         }
         notifyLater(fx, slot);
         result = slot.state;
@@ -482,10 +467,8 @@ final class ReplicationEngine implements Transport.Listener {
               .setOriginTime(Clocks.toWire(clock.now()))
               .build());
     }
-    if (slot.lastSequence >= firstSequence() && slot.lastSequence < nextSequence) {
-      return CausalToken.of(log.get(slot.lastSequence));
-    }
-    return CausalToken.empty();
+    KeyedDelta last = link.logged(slot.lastSequence);
+    return last != null ? CausalToken.of(last) : CausalToken.empty();
   }
 
   /**
@@ -604,7 +587,7 @@ final class ReplicationEngine implements Transport.Listener {
     synchronized (lock) {
       Map<ReplicaId, PeerStatus> result = new TreeMap<>();
       for (Peer peer : peers.values()) {
-        long pending = pending(peer);
+        long pending = link.pending(peer);
         result.put(
             peer.id,
             new PeerStatus(
@@ -618,16 +601,11 @@ final class ReplicationEngine implements Transport.Listener {
     }
   }
 
-  /** How many of this replica's deltas a peer has not acknowledged and the log still holds. */
-  private long pending(Peer peer) {
-    return Math.max(0, nextSequence - 1 - Math.max(peer.acked, firstSequence() - 1));
-  }
-
   /** The pending gauge: reads under the lock. */
   private double pendingOf(ReplicaId id) {
     synchronized (lock) {
       Peer peer = peers.get(id);
-      return peer == null ? 0 : pending(peer);
+      return peer == null ? 0 : link.pending(peer);
     }
   }
 
@@ -643,7 +621,7 @@ final class ReplicationEngine implements Transport.Listener {
               fullStates.maxKeyBytes());
       peers.put(id, peer);
       proofs.startsFromTheLog(
-          peer, firstSequence()); // nothing is proven of a peer met for the first time
+          peer, link.firstSequence()); // nothing is proven of a peer met for the first time
     }
     return peer;
   }
@@ -675,7 +653,7 @@ final class ReplicationEngine implements Transport.Listener {
 
   int logSize() {
     synchronized (lock) {
-      return log.size();
+      return link.size();
     }
   }
 
@@ -688,7 +666,7 @@ final class ReplicationEngine implements Transport.Listener {
     List<Runnable> after = new ArrayList<>();
     CompletableFuture<Boolean> drained;
     synchronized (lock) {
-      long target = nextSequence - 1;
+      long target = link.lastSequence();
       drained = waiters.awaitDrain(() -> drained(target), timeout, after);
     }
     after.forEach(Runnable::run);
@@ -755,56 +733,12 @@ final class ReplicationEngine implements Transport.Listener {
     waiters.changed(name, fx.after);
   }
 
-  // -----------------------------------------------------------------------------------------
-  // Outbound log
-  // -----------------------------------------------------------------------------------------
-
-  private long firstSequence() {
-    return log.firstSequence(nextSequence);
-  }
-
-  private void trimLog() {
-    long minAcked = nextSequence - 1;
-    for (Peer peer : peers.values()) {
-      minAcked = Math.min(minAcked, peer.acked);
-    }
-    if (peers.isEmpty()) {
-      minAcked = 0;
-    }
-    long first = firstSequence();
-    long droppedThrough = first + log.size() - maxLogEntries - 1; // beyond the bound
-    for (long s = Math.max(first, minAcked + 1); s <= droppedThrough; s++) {
-      proofs.lostTo(log.get(s).getKey(), s);
-    }
-    log.trim(minAcked, maxLogEntries);
-  }
-
-  /**
-   * Sends a peer what its session says is due ({@link PeerSession#nextBatches}): the deltas it has
-   * not been sent, within the window, batched. Called on each write, when a connection comes up, on
-   * each Ack, and by the resend timer.
-   */
-  private void sendMore(Peer peer, Effects fx) {
-    if (!peer.connected) {
-      return;
-    }
-    int budget = Math.max(1, transport.maxMessageBytes() / 2);
-    for (DeltaBatch batch :
-        peer.nextBatches(
-            log, nextSequence, budget, maxPartialBatchesInFlight, scheduler.ticker().read())) {
-      fx.send(peer.id, batch, batch.getDeltasCount());
-    }
-  }
-
   /**
    * Lets up to {@code batches} batches that are not full be in flight to a peer (tests: {@code
    * Integer.MAX_VALUE} sends each write at once, in a batch of its own). Before {@link #start}.
    */
   void maxPartialBatchesInFlight(int batches) {
-    if (batches < 1) {
-      throw new IllegalArgumentException("must be >= 1: batches=" + batches);
-    }
-    this.maxPartialBatchesInFlight = batches;
+    link.maxPartialBatchesInFlight(batches);
   }
 
   /**
@@ -824,26 +758,6 @@ final class ReplicationEngine implements Transport.Listener {
    */
   void fullStateBudget(long budgetBytes, int chunkBytes) {
     fullStates.fullStateBudget(budgetBytes, chunkBytes);
-  }
-
-  private void resendTick() {
-    Effects fx = newEffects();
-    synchronized (lock) {
-      if (closed) {
-        return;
-      }
-      for (Peer peer : peers.values()) {
-        if (!peer.connected) {
-          continue;
-        }
-        peer.resendTick(resendInterval.toNanos());
-        peer.handshakeResent = false;
-        sendMore(peer, fx);
-        fullStates.pumpFullStates(peer, fx); // full-state chunks the transport refused go again
-      }
-    }
-    fx.run();
-    scheduler.schedule(resendInterval, this::resendTick);
   }
 
   // -----------------------------------------------------------------------------------------
@@ -887,7 +801,7 @@ final class ReplicationEngine implements Transport.Listener {
       peer.handshakeResent = false;
       peer.connected();
       fx.send(id, handshake());
-      sendMore(peer, fx);
+      link.sendMore(peer, fx);
     }
     fx.run();
   }
@@ -1016,12 +930,7 @@ final class ReplicationEngine implements Transport.Listener {
           peerLacksHandshake(peer, fx);
           return;
         }
-        long upTo = Math.min(message.getAck().getUpToSequence(), nextSequence - 1);
-        long before = peer.acked;
-        peer.acknowledged(upTo, scheduler.ticker().read());
-        trimLog();
-        waiters.acknowledged(peer.id, before, peer.acked, peer::holds, fx.after);
-        sendMore(peer, fx); // Acks clock out the deltas the window held back
+        link.acknowledged(peer, message.getAck().getUpToSequence(), fx);
       }
       case DIGEST_REQUEST -> {
         refreshDigests();
@@ -1065,7 +974,7 @@ final class ReplicationEngine implements Transport.Listener {
     peer.handshakeResent = true;
     fx.send(peer.id, handshake());
     peer.connected(); // what it took for duplicates goes again, after the handshake
-    sendMore(peer, fx);
+    link.sendMore(peer, fx);
   }
 
   /**
@@ -1128,8 +1037,8 @@ final class ReplicationEngine implements Transport.Listener {
       waiters.reset(peer.id);
       peer.sent = 0;
       peer.incoming.clear();
-      proofs.forget(peer, firstSequence());
-      sendMore(peer, fx);
+      proofs.forget(peer, link.firstSequence());
+      link.sendMore(peer, fx);
     }
     peer.incarnation = incarnation;
     if (proofs.doubtfulFor(peer)) {
@@ -1329,24 +1238,5 @@ final class ReplicationEngine implements Transport.Listener {
   /** Wraps a message body in an envelope from this replica; see {@link Envelopes}. */
   Envelope envelope(Object body) {
     return envelopes.wrap(body);
-  }
-
-  /**
-   * Envelopes the transport did not accept (the peer's buffer is full, or it went down): their
-   * deltas were not sent, so the next Ack or resend tick sends them again rather than what would
-   * follow a gap; a full-state chunk goes again when the budget next allows. Not under the lock.
-   */
-  private void resendRefused(List<Outbox.Outgoing> refused) {
-    synchronized (lock) {
-      for (Outbox.Outgoing o : refused) {
-        Peer peer = peers.get(o.peer());
-        if (peer != null && o.envelope().hasFullState()) {
-          FullStateChunk c = o.envelope().getFullState();
-          peer.outgoing.rewind(c.getKey(), c.getTransfer(), c.getChunkIndex());
-        } else if (peer != null) {
-          peer.sendRefused(o.envelope().getDeltas().getFirstSequence());
-        }
-      }
-    }
   }
 }
