@@ -1,15 +1,9 @@
 package io.converge.replication;
 
-import static io.converge.replication.Refusals.closesConnection;
-import static io.converge.replication.Refusals.refusesOneDelta;
-
 import com.google.protobuf.ByteString;
-import io.converge.clocks.ClockOffsetException;
-import io.converge.clocks.HlcTimestamp;
 import io.converge.clocks.HybridLogicalClock;
 import io.converge.clocks.ReplicaId;
 import io.converge.crdt.DeltaCrdt;
-import io.converge.replication.antientropy.KeyDigestTree;
 import io.converge.replication.antientropy.Reconciler;
 import io.converge.replication.codec.Clocks;
 import io.converge.replication.codec.WireException;
@@ -17,13 +11,7 @@ import io.converge.replication.store.DurableStore;
 import io.converge.replication.store.Recovered;
 import io.converge.replication.store.StoredRecord;
 import io.converge.replication.transport.Transport;
-import io.converge.replication.wire.v1.Ack;
-import io.converge.replication.wire.v1.DeltaBatch;
-import io.converge.replication.wire.v1.DigestResponse;
 import io.converge.replication.wire.v1.Envelope;
-import io.converge.replication.wire.v1.FullStateAck;
-import io.converge.replication.wire.v1.FullStateChunk;
-import io.converge.replication.wire.v1.Handshake;
 import io.converge.replication.wire.v1.KeyedDelta;
 import io.converge.replication.wire.v1.Reject;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,8 +28,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -79,16 +65,18 @@ import java.util.function.UnaryOperator;
  *
  * <h2>Components</h2>
  *
- * The engine keeps the values, the inbound side of the delta links and the transport callbacks, and
- * delegates to components guarded by its lock (each says which of its methods are called under it,
- * and which, run on the scheduler, take it themselves and work outside it), besides {@link Outbox},
- * {@link Persistence}, {@link Waiters}, {@link Subscribers}, {@link OutboundLog}, {@link
- * ClockFence} and {@link Admission}:
+ * The engine keeps the values, the local API and the transport callbacks, and delegates to
+ * components guarded by its lock (each says which of its methods are called under it, and which,
+ * run on the scheduler, take it themselves and work outside it), besides {@link Outbox}, {@link
+ * Persistence}, {@link Waiters}, {@link Subscribers}, {@link OutboundLog}, {@link ClockFence} and
+ * {@link Admission}:
  *
  * <ul>
  *   <li>{@link AntiEntropyRounds}: the digest tree, kept up to date lazily, and the digest sessions
  *       with each peer every interval, which find the keys whose full states to send;
  *   <li>{@link FullStateExchange}: full states sent and received in chunks on a byte budget;
+ *   <li>{@link Inbound}: every message a peer sends, checked (sender, protocol version, clock) and
+ *       handled: handshakes, deltas applied in order and acknowledged, Acks, refusals;
  *   <li>{@link DeltaLink}: the outbound side of the delta links: the bounded log of this replica's
  *       deltas, numbered, sent to each peer within its window, resent on the resend timer;
  *   <li>{@link WriteProofs}: which peers are proven to hold this replica's own writes (by Acks, or
@@ -122,7 +110,6 @@ final class ReplicationEngine implements Transport.Listener {
   private final Outbox outbox;
 
   private final ReplicaId self;
-  private final String selfWire;
 
   /** Wraps what the engine sends in envelopes stamped with its clock. */
   private final Envelopes envelopes;
@@ -130,7 +117,6 @@ final class ReplicationEngine implements Transport.Listener {
   private final Transport transport;
   private final HybridLogicalClock clock;
   private final EngineScheduler scheduler;
-  private final long incarnation;
   private final Reconciler reconciler = Reconciler.defaults();
   private final EngineMeters meters;
 
@@ -139,13 +125,6 @@ final class ReplicationEngine implements Transport.Listener {
 
   /** Checks what received values mean: timestamps at any depth, deltas' origins. */
   private final Admission admission;
-
-  /**
-   * The physical time at which this engine was made: a delta whose origin time is older was written
-   * before this replica ran, and its age is not a replication lag of this replica (a peer could
-   * otherwise report one of 56 years with an origin time of 0).
-   */
-  private final long startedAt;
 
   /** The full-state exchange with every peer; under {@link #lock}. */
   private final FullStateExchange fullStates;
@@ -168,9 +147,6 @@ final class ReplicationEngine implements Transport.Listener {
   /** The anti-entropy rounds with every peer; under {@link #lock}. */
   private final AntiEntropyRounds antiEntropy;
 
-  /** {@link #antiEntropy}'s digest tree, which {@link #receive} reads to answer a request. */
-  private final KeyDigestTree tree;
-
   /** {@link #antiEntropy}'s keys with stale digests, to which a change adds its key. */
   private final Set<String> dirty;
 
@@ -182,6 +158,9 @@ final class ReplicationEngine implements Transport.Listener {
   /** Which peers hold this replica's own writes; see {@link WriteProofs}. */
   private final WriteProofs proofs;
 
+  /** The inbound side: every message a peer sends, checked and handled; see {@link Inbound}. */
+  private final Inbound inbound;
+
   private final Map<ReplicaId, Peer> peers = new TreeMap<>();
   private final Subscribers subscribers;
 
@@ -192,7 +171,6 @@ final class ReplicationEngine implements Transport.Listener {
   private boolean closed;
 
   private long deltasSent;
-  private long deltasReceived;
 
   private long oversizedDeltas;
 
@@ -221,7 +199,7 @@ final class ReplicationEngine implements Transport.Listener {
     this.waiters = new Waiters(self, scheduler);
     this.fence = new ClockFence(clockSkewPolicy, clock.maxOffset());
     this.admission = new Admission(clock);
-    this.startedAt = clock.now().physical();
+    long startedAt = clock.now().physical();
     this.store = store;
     this.persistence =
         store == null
@@ -233,8 +211,7 @@ final class ReplicationEngine implements Transport.Listener {
                 scheduler.ticker() == Ticker.system());
     this.meters = new EngineMeters(registry, self);
     this.fullStates = new FullStateExchange(this, lock, self, transport, meters, admission);
-    this.selfWire = Clocks.toWire(self);
-    this.envelopes = new Envelopes(selfWire, clock);
+    this.envelopes = new Envelopes(Clocks.toWire(self), clock);
     this.transport = transport;
     this.link =
         new DeltaLink(this, lock, transport, scheduler, waiters, resendInterval, maxLogEntries);
@@ -244,11 +221,21 @@ final class ReplicationEngine implements Transport.Listener {
     this.antiEntropy =
         new AntiEntropyRounds(
             this, lock, self, scheduler, antiEntropyInterval, reconciler, fullStates);
-    this.tree = antiEntropy.tree();
     this.dirty = antiEntropy.dirty();
-    this.incarnation = incarnation;
     this.slots = new Slots(self, declared, families);
     this.proofs = new WriteProofs(this, slots, waiters);
+    this.inbound =
+        new Inbound(
+            this,
+            lock,
+            link,
+            waiters,
+            fence,
+            admission,
+            reconciler,
+            scheduler,
+            incarnation,
+            startedAt);
     for (WireException.Reason reason : WireException.Reason.values()) {
       rejected.put(reason, 0L);
       rejectsReceived.put(reason, 0L);
@@ -609,8 +596,8 @@ final class ReplicationEngine implements Transport.Listener {
     }
   }
 
-  /** Finds or makes what this replica knows of a peer, with its meters. */
-  private Peer peer(ReplicaId id) {
+  /** Finds or makes what this replica knows of a peer, with its meters; under the lock. */
+  Peer peer(ReplicaId id) {
     Peer peer = peers.get(id);
     if (peer == null) {
       peer =
@@ -638,7 +625,7 @@ final class ReplicationEngine implements Transport.Listener {
     synchronized (lock) {
       return new Stats(
           deltasSent,
-          deltasReceived,
+          inbound.deltasReceived(),
           fullStates.fullStatesSent(),
           fullStates.fullStatesReceived(),
           antiEntropy.digestRounds(),
@@ -761,30 +748,6 @@ final class ReplicationEngine implements Transport.Listener {
   }
 
   // -----------------------------------------------------------------------------------------
-  // Anti-entropy and full states (see AntiEntropyRounds, FullStateExchange)
-  // -----------------------------------------------------------------------------------------
-
-  /** See {@link AntiEntropyRounds#refreshDigests}; under the lock. */
-  private void refreshDigests() {
-    antiEntropy.refreshDigests();
-  }
-
-  /** See {@link AntiEntropyRounds#onDigestResponse}; a call of {@link #receive}. */
-  private void onDigestResponse(Peer peer, DigestResponse response, Effects fx) {
-    antiEntropy.onDigestResponse(peer, response, fx);
-  }
-
-  /** See {@link FullStateExchange#onFullStateAck}; a call of {@link #receive}. */
-  private void onFullStateAck(Peer peer, FullStateAck ack, Effects fx) {
-    fullStates.onFullStateAck(peer, ack, fx);
-  }
-
-  /** See {@link FullStateExchange#onFullState}; a call of {@link #receive}. */
-  private void onFullState(Peer peer, FullStateChunk chunk, Effects fx) {
-    fullStates.onFullState(peer, chunk, fx);
-  }
-
-  // -----------------------------------------------------------------------------------------
   // Transport callbacks
   // -----------------------------------------------------------------------------------------
 
@@ -800,19 +763,10 @@ final class ReplicationEngine implements Transport.Listener {
       peer.handshake = null;
       peer.handshakeResent = false;
       peer.connected();
-      fx.send(id, handshake());
+      fx.send(id, inbound.handshake());
       link.sendMore(peer, fx);
     }
     fx.run();
-  }
-
-  private Handshake handshake() {
-    return Handshake.newBuilder()
-        .setMinProtocolVersion(PROTOCOL_VERSION)
-        .setMaxProtocolVersion(PROTOCOL_VERSION)
-        .setReplica(selfWire)
-        .setIncarnation(incarnation)
-        .build();
   }
 
   @Override
@@ -837,45 +791,7 @@ final class ReplicationEngine implements Transport.Listener {
 
   @Override
   public void onMessage(ReplicaId from, Envelope message) {
-    Effects fx = newEffects();
-    Envelope.BodyCase body = message.getBodyCase();
-    if (body == Envelope.BodyCase.DIGEST_REQUEST || body == Envelope.BodyCase.DIGEST_RESPONSE) {
-      // Digests of the keys changed since the last round, hashed before the lock is taken: under
-      // it only those changed meanwhile are (every key of a busy replica can change in a round, and
-      // hashing them all under the lock stalled every write and delta behind it).
-      antiEntropy.refreshDigestsOutsideLock();
-    }
-    synchronized (lock) {
-      if (closed) {
-        return;
-      }
-      Peer peer = peer(from);
-      peer.meters.bytesReceived().increment(message.getSerializedSize());
-      try {
-        receive(peer, message, fx);
-      } catch (WireException e) {
-        refuse(peer, message, e, fx);
-      } catch (ClockOffsetException e) {
-        fence.refusedTheirs(peer.id);
-        refuse(
-            peer,
-            message,
-            new WireException(WireException.Reason.CLOCK_OFFSET, e.getMessage(), e),
-            fx);
-      }
-    }
-    fx.run();
-  }
-
-  private void refuse(Peer peer, Envelope message, WireException e, Effects fx) {
-    rejected.merge(e.reason(), 1L, Long::sum);
-    meters.rejectedReceived(e.reason());
-    if (message.getBodyCase() != Envelope.BodyCase.REJECT) {
-      fx.send(peer.id, e.toReject());
-    }
-    if (closesConnection(e.reason())) {
-      fx.disconnect(peer.id, e);
-    }
+    inbound.onMessage(from, message);
   }
 
   @Override
@@ -901,259 +817,6 @@ final class ReplicationEngine implements Transport.Listener {
       rejected.merge(r, 1L, Long::sum);
       meters.rejectedReceived(r);
     }
-  }
-
-  private void receive(Peer peer, Envelope message, Effects fx) {
-    if (!message.getSender().equals(Clocks.toWire(peer.id))) {
-      throw new WireException(
-          WireException.Reason.UNTRUSTED_PEER,
-          "sender " + message.getSender() + " is not the connection's peer " + peer.id);
-    }
-    if (message.getProtocolVersion() != PROTOCOL_VERSION) {
-      throw new WireException(
-          WireException.Reason.UNKNOWN_VERSION,
-          "protocol version " + message.getProtocolVersion() + ", expected " + PROTOCOL_VERSION);
-    }
-    if (!message.hasSentAt()) {
-      throw new WireException(WireException.Reason.MALFORMED, "envelope without sent_at");
-    }
-    HlcTimestamp sentAt = Clocks.fromWire(message.getSentAt());
-    HlcTimestamp received = clock.update(sentAt);
-    fence.acceptedTheirs(peer.id);
-    peer.lastContact = received.physical();
-    switch (message.getBodyCase()) {
-      case HANDSHAKE -> onHandshake(peer, message.getHandshake(), sentAt, fx);
-      case DELTAS -> onDeltas(peer, message.getDeltas(), received.physical(), fx);
-      case ACK -> {
-        fence.theyAcceptedOurs(peer.id);
-        if (message.getAck().getIncarnation() != incarnation) {
-          peerLacksHandshake(peer, fx);
-          return;
-        }
-        link.acknowledged(peer, message.getAck().getUpToSequence(), fx);
-      }
-      case DIGEST_REQUEST -> {
-        refreshDigests();
-        fx.send(peer.id, reconciler.respond(tree, message.getDigestRequest()));
-      }
-      case DIGEST_RESPONSE -> {
-        fence.theyAcceptedOurs(peer.id);
-        onDigestResponse(peer, message.getDigestResponse(), fx);
-      }
-      case FULL_STATE -> onFullState(peer, message.getFullState(), fx);
-      case FULL_STATE_ACK -> onFullStateAck(peer, message.getFullStateAck(), fx);
-      case REJECT -> {
-        WireException.Reason reason =
-            WireException.Reason.fromWire(message.getReject().getReason());
-        if (reason == WireException.Reason.CLOCK_OFFSET) {
-          fence.theyRefusedOurs(peer.id);
-        }
-        if (refusesOneDelta(reason) && message.getReject().getSequence() > 0) {
-          peer.refused(message.getReject().getSequence());
-          waiters.refused(peer.id, message.getReject().getSequence());
-        }
-        rejectsReceived.merge(reason, 1L, Long::sum);
-        meters.rejectedSent(reason);
-      }
-      case BODY_NOT_SET ->
-          throw new WireException(WireException.Reason.MALFORMED, "envelope without a body");
-    }
-  }
-
-  /**
-   * An Ack that names another incarnation of this replica than its own (or none): the peer counts
-   * this replica's sequence numbers in another incarnation, because it did not get the handshake of
-   * this one (a handshake may be lost), so what it acknowledges says nothing of what it applied and
-   * is not counted. The handshake goes again, at most once per resend interval, and the deltas
-   * after it: the peer ignores the repeat if it had the first after all.
-   */
-  private void peerLacksHandshake(Peer peer, Effects fx) {
-    if (peer.handshakeResent) {
-      return;
-    }
-    peer.handshakeResent = true;
-    fx.send(peer.id, handshake());
-    peer.connected(); // what it took for duplicates goes again, after the handshake
-    link.sendMore(peer, fx);
-  }
-
-  /**
-   * Accepts a handshake once per connection, and an incarnation only if it is not older than one
-   * seen before (see {@code Replication.Exchange} in {@code replication.proto}): nothing a peer
-   * sends after its handshake, and no handshake of an impostor or of a stale process, can reset a
-   * healthy session. A newer incarnation means the peer restarted without its state.
-   */
-  private void onHandshake(Peer peer, Handshake handshake, HlcTimestamp sentAt, Effects fx) {
-    if (handshake.getMinProtocolVersion() > PROTOCOL_VERSION
-        || handshake.getMaxProtocolVersion() < PROTOCOL_VERSION) {
-      throw new WireException(
-          WireException.Reason.UNKNOWN_VERSION,
-          "peer speaks protocol versions "
-              + handshake.getMinProtocolVersion()
-              + ".."
-              + handshake.getMaxProtocolVersion());
-    }
-    long incarnation = handshake.getIncarnation();
-    if (peer.handshake != null) {
-      if (peer.handshake == incarnation) {
-        return; // a duplicate of this connection's handshake: nothing new
-      }
-      throw new WireException(
-          WireException.Reason.REPEATED_HANDSHAKE,
-          "second handshake on one connection: incarnation "
-              + Long.toUnsignedString(incarnation)
-              + " after "
-              + Long.toUnsignedString(peer.handshake));
-    }
-    if (Long.compareUnsigned(incarnation, sentAt.packed()) > 0) {
-      throw new WireException(
-          WireException.Reason.MALFORMED,
-          "incarnation "
-              + Long.toUnsignedString(incarnation)
-              + " is after the envelope's sent_at "
-              + sentAt.packed());
-    }
-    if (peer.incarnation != null && Long.compareUnsigned(incarnation, peer.incarnation) < 0) {
-      throw new WireException(
-          WireException.Reason.STALE_INCARNATION,
-          "incarnation "
-              + Long.toUnsignedString(incarnation)
-              + " is older than "
-              + Long.toUnsignedString(peer.incarnation)
-              + ", already seen from "
-              + peer.id);
-    }
-    peer.handshake = incarnation;
-    if (peer.incarnation == null && peer.expected > 1) {
-      // Its deltas came before any handshake of it (that one was lost): they may be of an older
-      // incarnation than this one, so its sequence restarts here too (applying one twice is
-      // harmless; taking a new one for a duplicate is not).
-      peer.expected = 1;
-    }
-    if (peer.incarnation != null && peer.incarnation != incarnation) {
-      // The peer restarted without its state: its sequence restarts, and it needs all we hold.
-      peer.expected = 1;
-      peer.acked = 0;
-      waiters.reset(peer.id);
-      peer.sent = 0;
-      peer.incoming.clear();
-      proofs.forget(peer, link.firstSequence());
-      link.sendMore(peer, fx);
-    }
-    peer.incarnation = incarnation;
-    if (proofs.doubtfulFor(peer)) {
-      ReplicaId id = peer.id;
-      fx.after.add(
-          () -> {
-            try {
-              scheduler.schedule(Duration.ZERO, () -> antiEntropy.sessionNow(id));
-            } catch (RejectedExecutionException stopped) {
-              // The replica is closing: the next start's handshakes try again.
-            }
-          });
-    }
-  }
-
-  /**
-   * Applies a batch of deltas; {@code appliedAt} is the physical part of this replica's clock at
-   * receipt, from which the replication lag of each applied delta is measured.
-   */
-  private void onDeltas(Peer peer, DeltaBatch batch, long appliedAt, Effects fx) {
-    long sequence = batch.getFirstSequence();
-    if (sequence < 1) {
-      throw new WireException(WireException.Reason.MALFORMED, "first_sequence 0");
-    }
-    if (batch.getDeltasCount() == 0) {
-      // The sender dropped what we had not acknowledged: skip ahead; anti-entropy fills the gap.
-      peer.expected = Math.max(peer.expected, sequence);
-    } else {
-      // Decode first, apply after: a malformed delta leaves everything untouched.
-      long expected = peer.expected;
-      List<Slot<?>> targets = new ArrayList<>();
-      List<KeyedDelta> applied = new ArrayList<>();
-      List<String> appliedTypes = new ArrayList<>();
-      List<HlcTimestamp> origins = new ArrayList<>();
-      List<BooleanSupplier> merges = new ArrayList<>();
-      List<WireException> mismatches = new ArrayList<>();
-      List<Long> mismatched = new ArrayList<>();
-      List<Long> appliedSequences = new ArrayList<>();
-      for (KeyedDelta delta : batch.getDeltasList()) {
-        if (sequence == expected) {
-          try {
-            String type = DeltaBatches.type(batch, delta, sequence);
-            HlcTimestamp origin = DeltaBatches.origin(batch, delta, sequence);
-            Slot<?> slot = remoteSlot(delta.getKey(), type);
-            long at = sequence;
-            Supplier<String> where =
-                () -> "delta " + at + " of key " + delta.getKey() + " from " + peer.id;
-            if (origin != null) {
-              admission.checkTimestamp(origin, where);
-            }
-            merges.add(
-                slot.prepareMerge(
-                    delta.getPayload().toByteArray(),
-                    decoded -> admission.check(decoded, peer.id, where)));
-            targets.add(slot);
-            applied.add(delta);
-            appliedTypes.add(type);
-            origins.add(origin);
-            appliedSequences.add(sequence);
-          } catch (WireException e) {
-            if (!refusesOneDelta(e.reason())) {
-              throw e;
-            }
-            mismatches.add(e);
-            mismatched.add(sequence);
-          }
-          expected++;
-        } else if (sequence > expected) {
-          break; // beyond a gap: it will be resent
-        }
-        sequence++;
-      }
-      for (int i = 0; i < targets.size(); i++) {
-        Slot<?> slot = targets.get(i);
-        boolean merged;
-        try {
-          merged = merges.get(i).getAsBoolean();
-        } catch (WireException e) {
-          // It contradicts the value held (or one applied just before it in this batch): refused
-          // alone, like a delta whose meaning is refused.
-          mismatches.add(e);
-          mismatched.add(appliedSequences.get(i));
-          continue;
-        }
-        if (merged) {
-          notifyLater(fx, slot);
-          KeyedDelta changed = applied.get(i);
-          String type = appliedTypes.get(i);
-          fx.persist(
-              () -> new StoredRecord(changed.getKey(), type, changed.getPayload().toByteArray()));
-        }
-        dirty.add(slot.key.name());
-        deltasReceived++;
-        peer.meters.deltasReceived().increment();
-        long origin = origins.get(i) == null ? -1 : origins.get(i).physical();
-        if (origin >= startedAt) {
-          long lag = Math.max(0, appliedAt - origin);
-          peer.lagMillis = lag;
-          peer.meters.lag(lag);
-        }
-      }
-      peer.expected = expected;
-      for (int i = 0; i < mismatches.size(); i++) {
-        WireException e = mismatches.get(i);
-        rejected.merge(e.reason(), 1L, Long::sum);
-        meters.rejectedReceived(e.reason());
-        fx.send(peer.id, e.toReject().toBuilder().setSequence(mismatched.get(i)).build());
-      }
-    }
-    fx.send(
-        peer.id,
-        Ack.newBuilder()
-            .setUpToSequence(peer.expected - 1)
-            .setIncarnation(peer.incarnation == null ? 0 : peer.incarnation)
-            .build());
   }
 
   // -----------------------------------------------------------------------------------------
