@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -81,6 +80,8 @@ import java.util.function.UnaryOperator;
  *       deltas, numbered, sent to each peer within its window, resent on the resend timer;
  *   <li>{@link WriteProofs}: which peers are proven to hold this replica's own writes (by Acks, or
  *       by anti-entropy for what no Ack can prove), which a write that changes nothing waits for;
+ *   <li>{@link Durability}: the store, if any: the state rebuilt from what it recovered, each
+ *       change queued for {@link Persistence}, checkpoints;
  *   <li>{@link Effects}: what an entry point does once the lock is released (send through the
  *       {@link Outbox}, notify, complete futures), after the store made its changes durable;
  *   <li>{@link Slots}: the values by key, checked against the keys and key families declared;
@@ -97,9 +98,6 @@ import java.util.function.UnaryOperator;
 final class ReplicationEngine implements Transport.Listener {
 
   static final int PROTOCOL_VERSION = 1;
-
-  /** Records appended to the store between two checkpoints, at most. */
-  static final int CHECKPOINT_EVERY = 10_000;
 
   /** A bound on what an envelope and a batch add around one delta (sender id, timestamps). */
   private static final int ENVELOPE_OVERHEAD = 256;
@@ -129,17 +127,8 @@ final class ReplicationEngine implements Transport.Listener {
   /** The full-state exchange with every peer; under {@link #lock}. */
   private final FullStateExchange fullStates;
 
-  /** Where every applied change is logged before it is acknowledged; null: in memory only. */
-  private final DurableStore store;
-
-  /** Writes {@link #store} off the lock, in group commits; null: in memory only. */
-  private final Persistence persistence;
-
-  /** Keys changed since the last checkpoint, whose full states the next checkpoint writes. */
-  private final Set<String> uncheckpointed = new LinkedHashSet<>();
-
-  private long lastTicket;
-  private long appendsSinceCheckpoint;
+  /** The store, if any: recovery, changes queued for it, checkpoints; see {@link Durability}. */
+  private final Durability durability;
 
   /** The values by key, and the declarations they are checked against; see {@link Slots}. */
   private final Slots slots;
@@ -200,15 +189,7 @@ final class ReplicationEngine implements Transport.Listener {
     this.fence = new ClockFence(clockSkewPolicy, clock.maxOffset());
     this.admission = new Admission(clock);
     long startedAt = clock.now().physical();
-    this.store = store;
-    this.persistence =
-        store == null
-            ? null
-            : new Persistence(
-                store,
-                () -> clock.current().packed(),
-                self.name(),
-                scheduler.ticker() == Ticker.system());
+    this.durability = new Durability(this, lock, store, clock, self, scheduler);
     this.meters = new EngineMeters(registry, self);
     this.fullStates = new FullStateExchange(this, lock, self, transport, meters, admission);
     this.envelopes = new Envelopes(Clocks.toWire(self), clock);
@@ -241,8 +222,9 @@ final class ReplicationEngine implements Transport.Listener {
       rejectsReceived.put(reason, 0L);
     }
     meters.listenerErrors(subscribers, Subscribers::errors);
-    if (persistence != null) {
-      meters.storeMeters(persistence, Persistence::groupCommits, p -> p.failure() != null ? 1 : 0);
+    if (durability.persistence() != null) {
+      meters.storeMeters(
+          durability.persistence(), Persistence::groupCommits, p -> p.failure() != null ? 1 : 0);
     }
     meters.clockGauges(
         this, e -> e.clockHealth().fenced() ? 1 : 0, e -> e.clockHealth().disagreeing().size());
@@ -250,37 +232,15 @@ final class ReplicationEngine implements Transport.Listener {
 
   /**
    * Rebuilds the state from what the store recovered: checkpointed states, then the logged changes
-   * after them, merged (idempotent, so overlap is harmless). Before {@link #start()}.
+   * after them, merged (idempotent, so overlap is harmless); see {@link Durability#restore}. Before
+   * {@link #start()}.
    *
    * @throws IllegalStateException if the store holds a key this replica does not declare, or
    *     declares with another type, or a record that does not decode
    */
   void restore(Recovered recovered) {
     synchronized (lock) {
-      List<StoredRecord> all = new ArrayList<>(recovered.states().values());
-      all.addAll(recovered.log());
-      for (StoredRecord record : all) {
-        Slot<?> slot;
-        try {
-          slot = remoteSlot(record.key(), record.type());
-          slot.prepareMerge(record.payload(), null).getAsBoolean();
-        } catch (WireException e) {
-          throw new IllegalStateException(
-              "data directory "
-                  + store.directory()
-                  + " holds key "
-                  + record.key()
-                  + " of type "
-                  + record.type()
-                  + " that this replica cannot load ("
-                  + e.getMessage()
-                  + "): declare it with key(...) or keyFamily(...) and the same type",
-              e);
-        }
-        dirty.add(record.key());
-        uncheckpointed.add(record.key());
-        proofs.recovered(slot);
-      }
+      durability.restore(recovered);
     }
   }
 
@@ -456,42 +416,6 @@ final class ReplicationEngine implements Transport.Listener {
     }
     KeyedDelta last = link.logged(slot.lastSequence);
     return last != null ? CausalToken.of(last) : CausalToken.empty();
-  }
-
-  /**
-   * Queues a change for the store ({@link Persistence#log}, no I/O) under the lock; returns its
-   * ticket. Every {@link #CHECKPOINT_EVERY} changes, queues a checkpoint too.
-   */
-  long persist(StoredRecord record) {
-    long ticket = persistence.log(record);
-    lastTicket = ticket;
-    uncheckpointed.add(record.key());
-    if (++appendsSinceCheckpoint >= CHECKPOINT_EVERY) {
-      checkpoint();
-    }
-    return ticket;
-  }
-
-  /**
-   * Queues a checkpoint of the keys changed since the last one: their states as of now, which hold
-   * every change logged so far, encoded by {@link Persistence}'s drain (states are immutable), so
-   * that the store may drop the log they cover. Under the lock.
-   */
-  private void checkpoint() {
-    if (persistence == null || uncheckpointed.isEmpty()) {
-      return;
-    }
-    List<Persistence.State> states = new ArrayList<>(uncheckpointed.size());
-    for (String name : uncheckpointed) {
-      Slot<?> slot = slots.get(name);
-      if (slot != null) {
-        Object state = slot.state;
-        states.add(new Persistence.State(name, slot.key.typeName(), () -> slot.encode(state)));
-      }
-    }
-    persistence.checkpoint(states);
-    uncheckpointed.clear();
-    appendsSinceCheckpoint = 0;
   }
 
   <T extends DeltaCrdt<T>> T get(Key<T> key) {
@@ -682,16 +606,7 @@ final class ReplicationEngine implements Transport.Listener {
     after.forEach(Runnable::run);
     transport.close();
     meters.close();
-    if (store != null) {
-      try {
-        synchronized (lock) {
-          checkpoint();
-        }
-        persistence.close(); // writes what is queued, the checkpoint last
-      } finally {
-        store.close();
-      }
-    }
+    durability.close();
   }
 
   private void checkOpen() {
@@ -843,14 +758,9 @@ final class ReplicationEngine implements Transport.Listener {
     return outbox;
   }
 
-  /** Writes the store off the lock; null: in memory only. */
-  Persistence persistence() {
-    return persistence;
-  }
-
-  /** The ticket of the last change queued for the store; under the lock. */
-  long lastTicket() {
-    return lastTicket;
+  /** The store, if any, for the {@link Effects} that log changes and wait for them. */
+  Durability durability() {
+    return durability;
   }
 
   /** Counts an envelope queued for a peer, with {@code deltas} deltas in it; under the lock. */
