@@ -1,6 +1,5 @@
 package io.converge.replication;
 
-import com.google.protobuf.ByteString;
 import io.converge.clocks.HybridLogicalClock;
 import io.converge.clocks.ReplicaId;
 import io.converge.crdt.DeltaCrdt;
@@ -9,10 +8,8 @@ import io.converge.replication.codec.Clocks;
 import io.converge.replication.codec.WireException;
 import io.converge.replication.store.DurableStore;
 import io.converge.replication.store.Recovered;
-import io.converge.replication.store.StoredRecord;
 import io.converge.replication.transport.Transport;
 import io.converge.replication.wire.v1.Envelope;
-import io.converge.replication.wire.v1.KeyedDelta;
 import io.converge.replication.wire.v1.Reject;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -74,6 +71,8 @@ import java.util.function.UnaryOperator;
  *   <li>{@link AntiEntropyRounds}: the digest tree, kept up to date lazily, and the digest sessions
  *       with each peer every interval, which find the keys whose full states to send;
  *   <li>{@link FullStateExchange}: full states sent and received in chunks on a byte budget;
+ *   <li>{@link LocalWrites}: a local write applied on the caller's thread, its delta handed to the
+ *       {@link DeltaLink}, and what a {@code QUORUM} or {@code ALL} write waits for;
  *   <li>{@link Inbound}: every message a peer sends, checked (sender, protocol version, clock) and
  *       handled: handshakes, deltas applied in order and acknowledged, Acks, refusals;
  *   <li>{@link DeltaLink}: the outbound side of the delta links: the bounded log of this replica's
@@ -98,9 +97,6 @@ import java.util.function.UnaryOperator;
 final class ReplicationEngine implements Transport.Listener {
 
   static final int PROTOCOL_VERSION = 1;
-
-  /** A bound on what an envelope and a batch add around one delta (sender id, timestamps). */
-  private static final int ENVELOPE_OVERHEAD = 256;
 
   private final Object lock = new Object();
 
@@ -136,9 +132,6 @@ final class ReplicationEngine implements Transport.Listener {
   /** The anti-entropy rounds with every peer; under {@link #lock}. */
   private final AntiEntropyRounds antiEntropy;
 
-  /** {@link #antiEntropy}'s keys with stale digests, to which a change adds its key. */
-  private final Set<String> dirty;
-
   /**
    * The outbound side of the delta links: the log, its sequence, the sends; see {@link DeltaLink}.
    */
@@ -150,6 +143,9 @@ final class ReplicationEngine implements Transport.Listener {
   /** The inbound side: every message a peer sends, checked and handled; see {@link Inbound}. */
   private final Inbound inbound;
 
+  /** Local writes, applied and shipped; see {@link LocalWrites}. */
+  private final LocalWrites writes;
+
   private final Map<ReplicaId, Peer> peers = new TreeMap<>();
   private final Subscribers subscribers;
 
@@ -160,8 +156,6 @@ final class ReplicationEngine implements Transport.Listener {
   private boolean closed;
 
   private long deltasSent;
-
-  private long oversizedDeltas;
 
   private final EnumMap<WireException.Reason, Long> rejected =
       new EnumMap<>(WireException.Reason.class);
@@ -202,7 +196,6 @@ final class ReplicationEngine implements Transport.Listener {
     this.antiEntropy =
         new AntiEntropyRounds(
             this, lock, self, scheduler, antiEntropyInterval, reconciler, fullStates);
-    this.dirty = antiEntropy.dirty();
     this.slots = new Slots(self, declared, families);
     this.proofs = new WriteProofs(this, slots, waiters);
     this.inbound =
@@ -217,6 +210,7 @@ final class ReplicationEngine implements Transport.Listener {
             scheduler,
             incarnation,
             startedAt);
+    this.writes = new LocalWrites(this, lock, transport, clock, fence, slots, link, waiters);
     for (WireException.Reason reason : WireException.Reason.values()) {
       rejected.put(reason, 0L);
       rejectsReceived.put(reason, 0L);
@@ -265,157 +259,10 @@ final class ReplicationEngine implements Transport.Listener {
   // Local API
   // -----------------------------------------------------------------------------------------
 
-  /**
-   * Applies a local mutation and ships its delta, on this thread; for QUORUM and ALL, the future
-   * completes once enough peers acknowledged it (see {@link Waiters}), else at once.
-   */
+  /** See {@link LocalWrites#writeAsync}. */
   <T extends DeltaCrdt<T>> CompletableFuture<Written<T>> writeAsync(
       Key<T> key, UnaryOperator<T> function, Consistency consistency, Duration timeout) {
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(function, "function");
-    Objects.requireNonNull(consistency, "consistency");
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException("must be >= 0: timeout=" + timeout);
-    }
-    Effects fx = newEffects();
-    T result;
-    long sequence = 0;
-    CausalToken token;
-    CompletableFuture<Written<T>> acknowledged = null;
-    boolean changedNothing = false;
-    // The peers a QUORUM or ALL write counts, read before the lock as below.
-    Set<ReplicaId> group = consistency == Consistency.LOCAL ? Set.of() : transport.peers();
-    // Read before the lock (a transport may call this engine back while holding its own), and
-    // only while some clock disagrees: evidence that arrives meanwhile applies to the next write.
-    Set<ReplicaId> configured = fence.anyDisagreement() ? transport.peers() : null;
-    synchronized (lock) {
-      checkOpen();
-      if (configured != null) {
-        ClockHealth health = fence.health(configured);
-        if (health.refusesWrites()) {
-          throw new ClockSkewException(key.name(), health);
-        }
-      }
-      Slot<T> slot = localSlot(key, true);
-      T next = Objects.requireNonNull(function.apply(slot.state.resetDelta()), "function result");
-      Optional<T> delta = next.delta();
-      if (delta.isEmpty()) {
-        if (consistency == Consistency.LOCAL) {
-          return CompletableFuture.completedFuture(new Written<>(slot.state, CausalToken.empty()));
-        }
-        // A QUORUM or ALL write that changes nothing still promises that a quorum holds what it
-        // observed: this replica's earlier writes to the key (a LOCAL one, or a QUORUM one that
-        // timed out, or one of an earlier incarnation) may exist on this disk alone. Wait until
-        // enough peers hold every one of them (see holdsOwnWrites); its token names the observed
-        // value.
-        changedNothing = true;
-        token = observedToken(slot);
-        result = slot.state;
-      } else {
-        byte[] payload = slot.key.codec().encode(delta.get());
-        KeyedDelta keyed =
-            KeyedDelta.newBuilder()
-                .setKey(key.name())
-                .setType(slot.key.typeName())
-                .setPayload(ByteString.copyFrom(payload))
-                .setOriginTime(Clocks.toWire(clock.now()))
-                .build();
-        boolean oversized =
-            keyed.getSerializedSize() + ENVELOPE_OVERHEAD > transport.maxMessageBytes();
-        if (oversized && consistency != Consistency.LOCAL) {
-          throw new WireException(
-              WireException.Reason.OVERSIZED,
-              consistency
-                  + " write to key "
-                  + key.name()
-                  + ": its delta of "
-                  + keyed.getSerializedSize()
-                  + " bytes does not fit one message of the transport ("
-                  + transport.maxMessageBytes()
-                  + " bytes), so no peer can acknowledge it; only LOCAL writes may be that large"
-                  + " (anti-entropy ships them). The value is unchanged");
-        }
-        slot.state = next.resetDelta();
-        slot.lastSequence = 0; // until sequenced below: an oversized delta is not in the log
-        slot.writes++;
-        slot.lastWriteStamp = proofs.stamp();
-        dirty.add(key.name());
-        fx.persist(() -> new StoredRecord(key.name(), slot.key.typeName(), payload));
-        token = CausalToken.of(keyed);
-        if (oversized) {
-          // Too large for one message: no sequence; anti-entropy ships the key's state in chunks,
-          // and only that can prove a peer holds it.
-          oversizedDeltas++;
-          proofs.oversized(slot);
-        } else {
-          sequence = link.append(slot, keyed, fx);
-        }
-        notifyLater(fx, slot);
-        result = slot.state;
-      }
-      int needed = consistency.peerAcksNeeded(group.size());
-      if (changedNothing && needed > 0) {
-        Slot<T> observed = slot;
-        long through = slot.writes;
-        long last = slot.lastSequence;
-        acknowledged =
-            waiters.awaitOwnWrites(
-                key.name(),
-                consistency,
-                timeout,
-                last,
-                group,
-                needed,
-                id -> proofs.holdsOwnWrites(observed, through, last, id),
-                new Written<>(result, token),
-                fx.after);
-      } else if (sequence > 0 && needed > 0) {
-        long s = sequence;
-        acknowledged =
-            waiters.awaitAcks(
-                key.name(),
-                consistency,
-                timeout,
-                sequence,
-                group,
-                needed,
-                id -> peers.containsKey(id) && peers.get(id).holds(s),
-                new Written<>(result, token),
-                fx.after);
-      }
-    }
-    CompletableFuture<Void> durable = fx.run();
-    if (durable.isDone() && !durable.isCompletedExceptionally()) {
-      return acknowledged != null
-          ? acknowledged
-          : CompletableFuture.completedFuture(new Written<>(result, token));
-    }
-    // Durable later, on the store's thread: the future waits for it, then for the peers.
-    CompletableFuture<Written<T>> peers = acknowledged;
-    Written<T> written = new Written<>(result, token);
-    return peers != null ? durable.thenCompose(v -> peers) : durable.thenApply(v -> written);
-  }
-
-  /**
-   * The token of a write that changed nothing: the key's whole value as observed (a reader
-   * elsewhere then waits for everything it held), if its encoding fits a quarter of a token;
-   * otherwise the delta of this replica's last write to the key while the log holds it; else empty
-   * (every peer acknowledged that write). Under the lock.
-   */
-  private CausalToken observedToken(Slot<?> slot) {
-    byte[] state = slot.encodeState();
-    if (state.length <= CausalToken.MAX_BYTES / 4) {
-      return CausalToken.of(
-          KeyedDelta.newBuilder()
-              .setKey(slot.key.name())
-              .setType(slot.key.typeName())
-              .setPayload(ByteString.copyFrom(state))
-              .setOriginTime(Clocks.toWire(clock.now()))
-              .build());
-    }
-    KeyedDelta last = link.logged(slot.lastSequence);
-    return last != null ? CausalToken.of(last) : CausalToken.empty();
+    return writes.writeAsync(key, function, consistency, timeout);
   }
 
   <T extends DeltaCrdt<T>> T get(Key<T> key) {
@@ -553,7 +400,7 @@ final class ReplicationEngine implements Transport.Listener {
           fullStates.fullStatesSent(),
           fullStates.fullStatesReceived(),
           antiEntropy.digestRounds(),
-          oversizedDeltas,
+          writes.oversizedDeltas(),
           rejected,
           rejectsReceived,
           subscribers.errors(),
@@ -609,7 +456,8 @@ final class ReplicationEngine implements Transport.Listener {
     durability.close();
   }
 
-  private void checkOpen() {
+  /** Throws if {@link #close} has begun; under the lock. */
+  void checkOpen() {
     if (closed) {
       throw new IllegalStateException("replica " + self + " is closed");
     }
