@@ -26,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -73,6 +72,7 @@ import java.util.function.UnaryOperator;
  *   <li>{@link FullStateExchange}: full states sent and received in chunks on a byte budget;
  *   <li>{@link LocalWrites}: a local write applied on the caller's thread, its delta handed to the
  *       {@link DeltaLink}, and what a {@code QUORUM} or {@code ALL} write waits for;
+ *   <li>{@link LocalReads}: a key's value, reads that wait for a causal token, drains;
  *   <li>{@link Inbound}: every message a peer sends, checked (sender, protocol version, clock) and
  *       handled: handshakes, deltas applied in order and acknowledged, Acks, refusals;
  *   <li>{@link DeltaLink}: the outbound side of the delta links: the bounded log of this replica's
@@ -146,6 +146,9 @@ final class ReplicationEngine implements Transport.Listener {
   /** Local writes, applied and shipped; see {@link LocalWrites}. */
   private final LocalWrites writes;
 
+  /** Local reads, causal-token reads and drains; see {@link LocalReads}. */
+  private final LocalReads reads;
+
   private final Map<ReplicaId, Peer> peers = new TreeMap<>();
   private final Subscribers subscribers;
 
@@ -211,6 +214,7 @@ final class ReplicationEngine implements Transport.Listener {
             incarnation,
             startedAt);
     this.writes = new LocalWrites(this, lock, transport, clock, fence, slots, link, waiters);
+    this.reads = new LocalReads(this, lock, self, slots, link, waiters);
     for (WireException.Reason reason : WireException.Reason.values()) {
       rejected.put(reason, 0L);
       rejectsReceived.put(reason, 0L);
@@ -265,68 +269,20 @@ final class ReplicationEngine implements Transport.Listener {
     return writes.writeAsync(key, function, consistency, timeout);
   }
 
+  /** See {@link LocalReads#get}. */
   <T extends DeltaCrdt<T>> T get(Key<T> key) {
-    Objects.requireNonNull(key, "key");
-    synchronized (lock) {
-      Slot<T> slot = localSlot(key, false);
-      return slot == null ? key.zero() : slot.state;
-    }
+    return reads.get(key);
   }
 
-  /**
-   * Reads a key once this replica has seen every write of {@code token}: the future completes at
-   * once if it has, else when the last of them is merged, or at the timeout.
-   *
-   * @throws IllegalArgumentException if the token names a key this replica does not declare with
-   *     the token's type, or a delta that does not decode
-   */
+  /** See {@link LocalReads#getAsync}. */
   <T extends DeltaCrdt<T>> CompletableFuture<T> getAsync(
       Key<T> key, CausalToken token, Duration timeout) {
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(token, "token");
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException("must be >= 0: timeout=" + timeout);
-    }
-    List<Runnable> after = new ArrayList<>();
-    CompletableFuture<T> read;
-    synchronized (lock) {
-      localSlot(key, false); // checks the key against its declaration
-      List<Waiters.Unseen> unseen = new ArrayList<>();
-      for (TokenWrite<?> write : tokenWrites(token)) {
-        if (!write.seen()) {
-          unseen.add(new Waiters.Unseen(write.key(), write::seen));
-        }
-      }
-      Supplier<T> value =
-          () -> {
-            Slot<T> slot = localSlot(key, false);
-            return slot == null ? key.zero() : slot.state;
-          };
-      read = waiters.awaitSeen(token.size(), unseen, value, timeout, after);
-    }
-    after.forEach(Runnable::run);
-    return read;
+    return reads.getAsync(key, token, timeout);
   }
 
-  /** Whether this replica has seen every write of {@code token}; under the lock. */
+  /** See {@link LocalReads#hasSeen}. */
   boolean hasSeen(CausalToken token) {
-    Objects.requireNonNull(token, "token");
-    synchronized (lock) {
-      return tokenWrites(token).stream().allMatch(TokenWrite::seen);
-    }
-  }
-
-  /** Every write of a token, resolved and decoded (all checked before any is looked at). */
-  private List<TokenWrite<?>> tokenWrites(CausalToken token) {
-    return TokenWrite.all(
-        token,
-        self,
-        slots::resolve,
-        name -> {
-          Slot<?> slot = slots.get(name);
-          return slot == null ? null : slot.state;
-        });
+    return reads.hasSeen(token);
   }
 
   <T extends DeltaCrdt<T>> Subscription subscribe(Key<T> key, Consumer<? super T> listener) {
@@ -415,30 +371,9 @@ final class ReplicationEngine implements Transport.Listener {
     }
   }
 
-  /**
-   * Completes with true once every connected peer has acknowledged every delta sequenced before
-   * this call; with false at the timeout, or if the replica closes first. Peers not connected are
-   * not waited for.
-   */
+  /** See {@link LocalReads#drainAsync}. */
   CompletableFuture<Boolean> drainAsync(Duration timeout) {
-    List<Runnable> after = new ArrayList<>();
-    CompletableFuture<Boolean> drained;
-    synchronized (lock) {
-      long target = link.lastSequence();
-      drained = waiters.awaitDrain(() -> drained(target), timeout, after);
-    }
-    after.forEach(Runnable::run);
-    return drained;
-  }
-
-  /** Whether every connected peer acknowledged up to {@code target}; under the lock. */
-  private boolean drained(long target) {
-    for (Peer peer : peers.values()) {
-      if (peer.connected && peer.acked < target) {
-        return false;
-      }
-    }
-    return true;
+    return reads.drainAsync(timeout);
   }
 
   void close() {
