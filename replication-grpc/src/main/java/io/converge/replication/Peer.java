@@ -26,7 +26,7 @@ final class Peer extends PeerSession {
 
   /**
    * Whether this replica sent its handshake again since the last resend tick, for an Ack that named
-   * another incarnation (see {@code ReplicationEngine.peerLacksHandshake}).
+   * another incarnation (see {@code Inbound.peerLacksHandshake}).
    */
   boolean handshakeResent;
 

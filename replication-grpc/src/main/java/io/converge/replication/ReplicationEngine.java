@@ -35,21 +35,22 @@ import java.util.function.UnaryOperator;
  *
  * All state (the values, the outbound log, the per-peer sessions, the digest tree, the counters) is
  * guarded by one monitor, {@link #lock}. Every entry point (a local update, a transport callback, a
- * timer) takes it, does O(delta) work (plus the encoding of the delta), and records what must
- * happen afterwards in an {@link Effects}: the envelopes to send, the subscribers to notify ({@link
- * Subscribers}) and the futures of waiting writes, reads and drains to complete ({@link Waiters}).
- * Those run after the monitor is released, so that a subscriber, or code chained to a future, may
- * call the replica, and a transport's {@code send} or a scheduler never runs while we hold our lock
- * (no lock-order cycle with a transport or a simulated network that calls us back from its own
- * threads). One lock makes each update atomic per key (and across keys); it is simple and, since
- * the work under it is small, not the bottleneck of a replica whose messages cross regions. Because
- * the sends run after the lock is released, possibly on several threads at once, they go through
- * the {@link #outbox}: each envelope joins it under the lock, so in the order the lock decided, and
- * is handed to the transport in that order, once the changes logged before it are durable. Without
- * it two writers (or a writer and an Ack) that left the lock one after the other could send their
- * batches the other way round, and the receiver, which ignores what follows a gap, would drop the
- * later sequence until a resend. Digests of changed keys are recomputed lazily, before anti-entropy
- * reads the tree, so that applying a delta does not re-encode the whole state.
+ * timer) takes it (itself, or in the component it delegates to), does O(delta) work (plus the
+ * encoding of the delta), and records what must happen afterwards in an {@link Effects}: the
+ * envelopes to send, the subscribers to notify ({@link Subscribers}) and the futures of waiting
+ * writes, reads and drains to complete ({@link Waiters}). Those run after the monitor is released,
+ * so that a subscriber, or code chained to a future, may call the replica, and a transport's {@code
+ * send} or a scheduler never runs while we hold our lock (no lock-order cycle with a transport or a
+ * simulated network that calls us back from its own threads). One lock makes each update atomic per
+ * key (and across keys); it is simple and, since the work under it is small, not the bottleneck of
+ * a replica whose messages cross regions. Because the sends run after the lock is released,
+ * possibly on several threads at once, they go through the {@link #outbox}: each envelope joins it
+ * under the lock, so in the order the lock decided, and is handed to the transport in that order,
+ * once the changes logged before it are durable. Without it two writers (or a writer and an Ack)
+ * that left the lock one after the other could send their batches the other way round, and the
+ * receiver, which ignores what follows a gap, would drop the later sequence until a resend. Digests
+ * of changed keys are recomputed lazily, before anti-entropy reads the tree, so that applying a
+ * delta does not re-encode the whole state.
  *
  * <p>With a store, a change is only queued under the lock ({@link Persistence#log}); {@link
  * Persistence} writes the queue in group commits on a thread of its own (one append and one fsync
@@ -60,11 +61,12 @@ import java.util.function.UnaryOperator;
  *
  * <h2>Components</h2>
  *
- * The engine keeps the values, the local API and the transport callbacks, and delegates to
- * components guarded by its lock (each says which of its methods are called under it, and which,
- * run on the scheduler, take it themselves and work outside it), besides {@link Outbox}, {@link
- * Persistence}, {@link Waiters}, {@link Subscribers}, {@link OutboundLog}, {@link ClockFence} and
- * {@link Admission}:
+ * The engine keeps the peers, the counters and the lifecycle (restore, start, close), answers the
+ * transport's callbacks and the {@link Replica}'s calls, and delegates the work to components
+ * guarded by its lock (each says which of its methods are called under it, and which take it
+ * themselves: an entry point the engine delegates, a timer on the scheduler, or a callback after
+ * the lock, and what they do outside it), besides {@link Outbox}, {@link Persistence}, {@link
+ * Waiters}, {@link Subscribers}, {@link OutboundLog}, {@link ClockFence} and {@link Admission}:
  *
  * <ul>
  *   <li>{@link AntiEntropyRounds}: the digest tree, kept up to date lazily, and the digest sessions
