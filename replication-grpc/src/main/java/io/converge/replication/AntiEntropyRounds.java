@@ -282,7 +282,7 @@ final class AntiEntropyRounds {
   private void startSession(Peer peer, Effects fx) {
     peer.session = reconciler.start(tree);
     peer.sessionTick = antiEntropyTicks;
-    peer.sessionStamp = engine.ownWrites();
+    peer.sessionStamp = engine.proofs().ownWrites();
     digestRounds++;
     peer.meters.digestRounds().increment();
     DigestRequest request = peer.session.nextRequest();
@@ -292,9 +292,9 @@ final class AntiEntropyRounds {
 
   /**
    * Starts an anti-entropy session with a peer now, unless one runs: a peer whose handshake came
-   * while some key is doubtful (see {@code ReplicationEngine.doubtful}) need not wait for the next
-   * round to prove that it holds this replica's writes to it (after a restart, every key recovered
-   * is). Runs on the scheduler; takes the lock itself.
+   * while some key is doubtful (see {@link WriteProofs}) need not wait for the next round to prove
+   * that it holds this replica's writes to it (after a restart, every key recovered is). Runs on
+   * the scheduler; takes the lock itself.
    */
   void sessionNow(ReplicaId id) {
     Effects fx = engine.newEffects();
@@ -341,7 +341,7 @@ final class AntiEntropyRounds {
     Divergence divergence = session.divergence();
     TreeSet<String> push = new TreeSet<>(divergence.onlyLocal());
     push.addAll(divergence.differing());
-    engine.provenByExchange(peer, push, fx);
+    engine.proofs().provenByExchange(peer, push, fx);
     boolean toEncode = false;
     for (String name : push) {
       Slot<?> slot = engine.slot(name);

@@ -42,10 +42,10 @@ final class Effects {
    * waits until it is durable: nothing is sent (acks included) and no one notified before.
    */
   void persist(Supplier<StoredRecord> record) {
-    if (engine.persistence() == null) {
+    if (engine.durability().persistence() == null) {
       return; // in memory: no record is built, so no payload is copied
     }
-    ticket = Math.max(ticket, engine.persist(record.get()));
+    ticket = Math.max(ticket, engine.durability().persist(record.get()));
   }
 
   /** Delivers a notification once {@link #run} sends. Under the lock. */
@@ -55,7 +55,7 @@ final class Effects {
 
   /** Ends the connection to {@code peer} after the messages queued before. Under the lock. */
   void disconnect(ReplicaId peer, WireException e) {
-    queue(new Outbox.Outgoing(peer, null, e, engine.lastTicket()));
+    queue(new Outbox.Outgoing(peer, null, e, engine.durability().lastTicket()));
   }
 
   void send(ReplicaId peer, Object body) {
@@ -65,7 +65,7 @@ final class Effects {
   /** Queues an envelope for {@code peer} behind those queued before. Under the lock. */
   void send(ReplicaId peer, Object body, int deltas) {
     Envelope envelope = engine.envelope(body);
-    queue(new Outbox.Outgoing(peer, envelope, null, engine.lastTicket()));
+    queue(new Outbox.Outgoing(peer, envelope, null, engine.durability().lastTicket()));
     engine.sent(peer, deltas, envelope.getSerializedSize());
   }
 
@@ -93,7 +93,7 @@ final class Effects {
     }
     runAfter();
     CompletableFuture<Void> finished = new CompletableFuture<>();
-    Persistence persistence = engine.persistence();
+    Persistence persistence = engine.durability().persistence();
     persistence
         .whenDurable(ticket)
         .whenComplete(

@@ -363,7 +363,7 @@ final class FullStateExchange {
       Slot<?> slot = engine.slot(ack.getKey());
       if (acked == OutgoingTransfers.Acked.DONE && slot != null) {
         // It merged the whole state (and made it durable before it said so).
-        engine.provenHeld(peer, slot, sending.ownWrites, fx);
+        engine.proofs().provenHeld(peer, slot, sending.ownWrites, fx);
       }
     }
     pumpFullStates(peer, fx);

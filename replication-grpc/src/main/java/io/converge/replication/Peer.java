@@ -13,7 +13,7 @@ final class Peer extends PeerSession {
   /** This peer's place among the peers met, in order: names it in {@link HeldWrites}. */
   final int index;
 
-  /** {@code ReplicationEngine.ownWrites} when {@link #session} started. */
+  /** {@link WriteProofs#ownWrites} when {@link #session} started. */
   long sessionStamp;
 
   long lagMillis = -1;
@@ -26,7 +26,7 @@ final class Peer extends PeerSession {
 
   /**
    * Whether this replica sent its handshake again since the last resend tick, for an Ack that named
-   * another incarnation (see {@code ReplicationEngine.peerLacksHandshake}).
+   * another incarnation (see {@code Inbound.peerLacksHandshake}).
    */
   boolean handshakeResent;
 

@@ -1,37 +1,21 @@
 package io.converge.replication;
 
-import static io.converge.replication.Refusals.closesConnection;
-import static io.converge.replication.Refusals.refusesOneDelta;
-
-import com.google.protobuf.ByteString;
-import io.converge.clocks.ClockOffsetException;
-import io.converge.clocks.HlcTimestamp;
 import io.converge.clocks.HybridLogicalClock;
 import io.converge.clocks.ReplicaId;
 import io.converge.crdt.DeltaCrdt;
-import io.converge.replication.antientropy.KeyDigestTree;
 import io.converge.replication.antientropy.Reconciler;
 import io.converge.replication.codec.Clocks;
 import io.converge.replication.codec.WireException;
 import io.converge.replication.store.DurableStore;
 import io.converge.replication.store.Recovered;
-import io.converge.replication.store.StoredRecord;
 import io.converge.replication.transport.Transport;
-import io.converge.replication.wire.v1.Ack;
-import io.converge.replication.wire.v1.DeltaBatch;
-import io.converge.replication.wire.v1.DigestResponse;
 import io.converge.replication.wire.v1.Envelope;
-import io.converge.replication.wire.v1.FullStateAck;
-import io.converge.replication.wire.v1.FullStateChunk;
-import io.converge.replication.wire.v1.Handshake;
-import io.converge.replication.wire.v1.KeyedDelta;
 import io.converge.replication.wire.v1.Reject;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,11 +24,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -54,21 +35,22 @@ import java.util.function.UnaryOperator;
  *
  * All state (the values, the outbound log, the per-peer sessions, the digest tree, the counters) is
  * guarded by one monitor, {@link #lock}. Every entry point (a local update, a transport callback, a
- * timer) takes it, does O(delta) work (plus the encoding of the delta), and records what must
- * happen afterwards in an {@link Effects}: the envelopes to send, the subscribers to notify ({@link
- * Subscribers}) and the futures of waiting writes, reads and drains to complete ({@link Waiters}).
- * Those run after the monitor is released, so that a subscriber, or code chained to a future, may
- * call the replica, and a transport's {@code send} or a scheduler never runs while we hold our lock
- * (no lock-order cycle with a transport or a simulated network that calls us back from its own
- * threads). One lock makes each update atomic per key (and across keys); it is simple and, since
- * the work under it is small, not the bottleneck of a replica whose messages cross regions. Because
- * the sends run after the lock is released, possibly on several threads at once, they go through
- * the {@link #outbox}: each envelope joins it under the lock, so in the order the lock decided, and
- * is handed to the transport in that order, once the changes logged before it are durable. Without
- * it two writers (or a writer and an Ack) that left the lock one after the other could send their
- * batches the other way round, and the receiver, which ignores what follows a gap, would drop the
- * later sequence until a resend. Digests of changed keys are recomputed lazily, before anti-entropy
- * reads the tree, so that applying a delta does not re-encode the whole state.
+ * timer) takes it (itself, or in the component it delegates to), does O(delta) work (plus the
+ * encoding of the delta), and records what must happen afterwards in an {@link Effects}: the
+ * envelopes to send, the subscribers to notify ({@link Subscribers}) and the futures of waiting
+ * writes, reads and drains to complete ({@link Waiters}). Those run after the monitor is released,
+ * so that a subscriber, or code chained to a future, may call the replica, and a transport's {@code
+ * send} or a scheduler never runs while we hold our lock (no lock-order cycle with a transport or a
+ * simulated network that calls us back from its own threads). One lock makes each update atomic per
+ * key (and across keys); it is simple and, since the work under it is small, not the bottleneck of
+ * a replica whose messages cross regions. Because the sends run after the lock is released,
+ * possibly on several threads at once, they go through the {@link #outbox}: each envelope joins it
+ * under the lock, so in the order the lock decided, and is handed to the transport in that order,
+ * once the changes logged before it are durable. Without it two writers (or a writer and an Ack)
+ * that left the lock one after the other could send their batches the other way round, and the
+ * receiver, which ignores what follows a gap, would drop the later sequence until a resend. Digests
+ * of changed keys are recomputed lazily, before anti-entropy reads the tree, so that applying a
+ * delta does not re-encode the whole state.
  *
  * <p>With a store, a change is only queued under the lock ({@link Persistence#log}); {@link
  * Persistence} writes the queue in group commits on a thread of its own (one append and one fsync
@@ -79,16 +61,28 @@ import java.util.function.UnaryOperator;
  *
  * <h2>Components</h2>
  *
- * The engine keeps the values, the delta links and the transport callbacks, and delegates to
- * components guarded by its lock (each says which of its methods are called under it, and which,
- * run on the scheduler, take it themselves and work outside it), besides {@link Outbox}, {@link
- * Persistence}, {@link Waiters}, {@link Subscribers}, {@link OutboundLog}, {@link ClockFence} and
- * {@link Admission}:
+ * The engine keeps the peers, the counters and the lifecycle (restore, start, close), answers the
+ * transport's callbacks and the {@link Replica}'s calls, and delegates the work to components
+ * guarded by its lock (each says which of its methods are called under it, and which take it
+ * themselves: an entry point the engine delegates, a timer on the scheduler, or a callback after
+ * the lock, and what they do outside it), besides {@link Outbox}, {@link Persistence}, {@link
+ * Waiters}, {@link Subscribers}, {@link OutboundLog}, {@link ClockFence} and {@link Admission}:
  *
  * <ul>
  *   <li>{@link AntiEntropyRounds}: the digest tree, kept up to date lazily, and the digest sessions
  *       with each peer every interval, which find the keys whose full states to send;
  *   <li>{@link FullStateExchange}: full states sent and received in chunks on a byte budget;
+ *   <li>{@link LocalWrites}: a local write applied on the caller's thread, its delta handed to the
+ *       {@link DeltaLink}, and what a {@code QUORUM} or {@code ALL} write waits for;
+ *   <li>{@link LocalReads}: a key's value, reads that wait for a causal token, drains;
+ *   <li>{@link Inbound}: every message a peer sends, checked (sender, protocol version, clock) and
+ *       handled: handshakes, deltas applied in order and acknowledged, Acks, refusals;
+ *   <li>{@link DeltaLink}: the outbound side of the delta links: the bounded log of this replica's
+ *       deltas, numbered, sent to each peer within its window, resent on the resend timer;
+ *   <li>{@link WriteProofs}: which peers are proven to hold this replica's own writes (by Acks, or
+ *       by anti-entropy for what no Ack can prove), which a write that changes nothing waits for;
+ *   <li>{@link Durability}: the store, if any: the state rebuilt from what it recovered, each
+ *       change queued for {@link Persistence}, checkpoints;
  *   <li>{@link Effects}: what an entry point does once the lock is released (send through the
  *       {@link Outbox}, notify, complete futures), after the store made its changes durable;
  *   <li>{@link Slots}: the values by key, checked against the keys and key families declared;
@@ -106,25 +100,12 @@ final class ReplicationEngine implements Transport.Listener {
 
   static final int PROTOCOL_VERSION = 1;
 
-  /**
-   * How many batches that are not full may be in flight to a peer: {@link
-   * PeerSession#MAX_PARTIAL_BATCHES_IN_FLIGHT}, or more in tests that need each write sent alone.
-   */
-  private int maxPartialBatchesInFlight = PeerSession.MAX_PARTIAL_BATCHES_IN_FLIGHT;
-
-  /** Records appended to the store between two checkpoints, at most. */
-  static final int CHECKPOINT_EVERY = 10_000;
-
-  /** A bound on what an envelope and a batch add around one delta (sender id, timestamps). */
-  private static final int ENVELOPE_OVERHEAD = 256;
-
   private final Object lock = new Object();
 
   /** What the engine sends, in the order it decided under {@link #lock}; see {@link Outbox}. */
   private final Outbox outbox;
 
   private final ReplicaId self;
-  private final String selfWire;
 
   /** Wraps what the engine sends in envelopes stamped with its clock. */
   private final Envelopes envelopes;
@@ -132,9 +113,6 @@ final class ReplicationEngine implements Transport.Listener {
   private final Transport transport;
   private final HybridLogicalClock clock;
   private final EngineScheduler scheduler;
-  private final Duration resendInterval;
-  private final int maxLogEntries;
-  private final long incarnation;
   private final Reconciler reconciler = Reconciler.defaults();
   private final EngineMeters meters;
 
@@ -144,27 +122,11 @@ final class ReplicationEngine implements Transport.Listener {
   /** Checks what received values mean: timestamps at any depth, deltas' origins. */
   private final Admission admission;
 
-  /**
-   * The physical time at which this engine was made: a delta whose origin time is older was written
-   * before this replica ran, and its age is not a replication lag of this replica (a peer could
-   * otherwise report one of 56 years with an origin time of 0).
-   */
-  private final long startedAt;
-
   /** The full-state exchange with every peer; under {@link #lock}. */
   private final FullStateExchange fullStates;
 
-  /** Where every applied change is logged before it is acknowledged; null: in memory only. */
-  private final DurableStore store;
-
-  /** Writes {@link #store} off the lock, in group commits; null: in memory only. */
-  private final Persistence persistence;
-
-  /** Keys changed since the last checkpoint, whose full states the next checkpoint writes. */
-  private final Set<String> uncheckpointed = new LinkedHashSet<>();
-
-  private long lastTicket;
-  private long appendsSinceCheckpoint;
+  /** The store, if any: recovery, changes queued for it, checkpoints; see {@link Durability}. */
+  private final Durability durability;
 
   /** The values by key, and the declarations they are checked against; see {@link Slots}. */
   private final Slots slots;
@@ -172,25 +134,22 @@ final class ReplicationEngine implements Transport.Listener {
   /** The anti-entropy rounds with every peer; under {@link #lock}. */
   private final AntiEntropyRounds antiEntropy;
 
-  /** {@link #antiEntropy}'s digest tree, which {@link #receive} reads to answer a request. */
-  private final KeyDigestTree tree;
-
-  /** {@link #antiEntropy}'s keys with stale digests, to which a change adds its key. */
-  private final Set<String> dirty;
-
-  private final OutboundLog log = new OutboundLog();
-  private long nextSequence = 1;
-
   /**
-   * This replica's own writes so far, to every key: stamps them for {@link Slot#lastWriteStamp}.
+   * The outbound side of the delta links: the log, its sequence, the sends; see {@link DeltaLink}.
    */
-  private long ownWrites;
+  private final DeltaLink link;
 
-  /**
-   * The keys whose {@link Slot#held} names writes that a known peer may lack and no Ack can prove
-   * it holds: what anti-entropy exchanges look at to prove it ({@link #provenByExchange}).
-   */
-  private final Set<String> doubtful = new LinkedHashSet<>();
+  /** Which peers hold this replica's own writes; see {@link WriteProofs}. */
+  private final WriteProofs proofs;
+
+  /** The inbound side: every message a peer sends, checked and handled; see {@link Inbound}. */
+  private final Inbound inbound;
+
+  /** Local writes, applied and shipped; see {@link LocalWrites}. */
+  private final LocalWrites writes;
+
+  /** Local reads, causal-token reads and drains; see {@link LocalReads}. */
+  private final LocalReads reads;
 
   private final Map<ReplicaId, Peer> peers = new TreeMap<>();
   private final Subscribers subscribers;
@@ -202,9 +161,6 @@ final class ReplicationEngine implements Transport.Listener {
   private boolean closed;
 
   private long deltasSent;
-  private long deltasReceived;
-
-  private long oversizedDeltas;
 
   private final EnumMap<WireException.Reason, Long> rejected =
       new EnumMap<>(WireException.Reason.class);
@@ -231,40 +187,44 @@ final class ReplicationEngine implements Transport.Listener {
     this.waiters = new Waiters(self, scheduler);
     this.fence = new ClockFence(clockSkewPolicy, clock.maxOffset());
     this.admission = new Admission(clock);
-    this.startedAt = clock.now().physical();
-    this.store = store;
-    this.persistence =
-        store == null
-            ? null
-            : new Persistence(
-                store,
-                () -> clock.current().packed(),
-                self.name(),
-                scheduler.ticker() == Ticker.system());
+    long startedAt = clock.now().physical();
+    this.durability = new Durability(this, lock, store, clock, self, scheduler);
     this.meters = new EngineMeters(registry, self);
     this.fullStates = new FullStateExchange(this, lock, self, transport, meters, admission);
-    this.selfWire = Clocks.toWire(self);
-    this.envelopes = new Envelopes(selfWire, clock);
+    this.envelopes = new Envelopes(Clocks.toWire(self), clock);
     this.transport = transport;
-    this.outbox = new Outbox(transport, this::resendRefused);
+    this.link =
+        new DeltaLink(this, lock, transport, scheduler, waiters, resendInterval, maxLogEntries);
+    this.outbox = new Outbox(transport, link::resendRefused);
     this.clock = clock;
     this.scheduler = scheduler;
     this.antiEntropy =
         new AntiEntropyRounds(
             this, lock, self, scheduler, antiEntropyInterval, reconciler, fullStates);
-    this.tree = antiEntropy.tree();
-    this.dirty = antiEntropy.dirty();
-    this.resendInterval = resendInterval;
-    this.maxLogEntries = maxLogEntries;
-    this.incarnation = incarnation;
     this.slots = new Slots(self, declared, families);
+    this.proofs = new WriteProofs(this, slots, waiters);
+    this.inbound =
+        new Inbound(
+            this,
+            lock,
+            link,
+            waiters,
+            fence,
+            admission,
+            reconciler,
+            scheduler,
+            incarnation,
+            startedAt);
+    this.writes = new LocalWrites(this, lock, transport, clock, fence, slots, link, waiters);
+    this.reads = new LocalReads(this, lock, self, slots, link, waiters);
     for (WireException.Reason reason : WireException.Reason.values()) {
       rejected.put(reason, 0L);
       rejectsReceived.put(reason, 0L);
     }
     meters.listenerErrors(subscribers, Subscribers::errors);
-    if (persistence != null) {
-      meters.storeMeters(persistence, Persistence::groupCommits, p -> p.failure() != null ? 1 : 0);
+    if (durability.persistence() != null) {
+      meters.storeMeters(
+          durability.persistence(), Persistence::groupCommits, p -> p.failure() != null ? 1 : 0);
     }
     meters.clockGauges(
         this, e -> e.clockHealth().fenced() ? 1 : 0, e -> e.clockHealth().disagreeing().size());
@@ -272,41 +232,15 @@ final class ReplicationEngine implements Transport.Listener {
 
   /**
    * Rebuilds the state from what the store recovered: checkpointed states, then the logged changes
-   * after them, merged (idempotent, so overlap is harmless). Before {@link #start()}.
+   * after them, merged (idempotent, so overlap is harmless); see {@link Durability#restore}. Before
+   * {@link #start()}.
    *
    * @throws IllegalStateException if the store holds a key this replica does not declare, or
    *     declares with another type, or a record that does not decode
    */
   void restore(Recovered recovered) {
     synchronized (lock) {
-      List<StoredRecord> all = new ArrayList<>(recovered.states().values());
-      all.addAll(recovered.log());
-      for (StoredRecord record : all) {
-        Slot<?> slot;
-        try {
-          slot = remoteSlot(record.key(), record.type());
-          slot.prepareMerge(record.payload(), null).getAsBoolean();
-        } catch (WireException e) {
-          throw new IllegalStateException(
-              "data directory "
-                  + store.directory()
-                  + " holds key "
-                  + record.key()
-                  + " of type "
-                  + record.type()
-                  + " that this replica cannot load ("
-                  + e.getMessage()
-                  + "): declare it with key(...) or keyFamily(...) and the same type",
-              e);
-        }
-        dirty.add(record.key());
-        uncheckpointed.add(record.key());
-        // It may hold writes of this replica's earlier incarnations, which no peer's Ack can prove
-        // it holds now: write 1, until an exchange proves it (see HeldWrites).
-        slot.writes = 1;
-        slot.held().lackedByAll(1);
-        doubtful.add(record.key());
-      }
+      durability.restore(recovered);
     }
   }
 
@@ -315,7 +249,7 @@ final class ReplicationEngine implements Transport.Listener {
       started = true;
     }
     transport.start(self, this);
-    scheduler.schedule(resendInterval, this::resendTick);
+    link.start();
     antiEntropy.start();
   }
 
@@ -331,358 +265,26 @@ final class ReplicationEngine implements Transport.Listener {
   // Local API
   // -----------------------------------------------------------------------------------------
 
-  /**
-   * Applies a local mutation and ships its delta, on this thread; for QUORUM and ALL, the future
-   * completes once enough peers acknowledged it (see {@link Waiters}), else at once.
-   */
+  /** See {@link LocalWrites#writeAsync}. */
   <T extends DeltaCrdt<T>> CompletableFuture<Written<T>> writeAsync(
       Key<T> key, UnaryOperator<T> function, Consistency consistency, Duration timeout) {
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(function, "function");
-    Objects.requireNonNull(consistency, "consistency");
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException("must be >= 0: timeout=" + timeout);
-    }
-    Effects fx = newEffects();
-    T result;
-    long sequence = 0;
-    CausalToken token;
-    CompletableFuture<Written<T>> acknowledged = null;
-    boolean changedNothing = false;
-    // The peers a QUORUM or ALL write counts, read before the lock as below.
-    Set<ReplicaId> group = consistency == Consistency.LOCAL ? Set.of() : transport.peers();
-    // Read before the lock (a transport may call this engine back while holding its own), and
-    // only while some clock disagrees: evidence that arrives meanwhile applies to the next write.
-    Set<ReplicaId> configured = fence.anyDisagreement() ? transport.peers() : null;
-    synchronized (lock) {
-      checkOpen();
-      if (configured != null) {
-        ClockHealth health = fence.health(configured);
-        if (health.refusesWrites()) {
-          throw new ClockSkewException(key.name(), health);
-        }
-      }
-      Slot<T> slot = localSlot(key, true);
-      T next = Objects.requireNonNull(function.apply(slot.state.resetDelta()), "function result");
-      Optional<T> delta = next.delta();
-      if (delta.isEmpty()) {
-        if (consistency == Consistency.LOCAL) {
-          return CompletableFuture.completedFuture(new Written<>(slot.state, CausalToken.empty()));
-        }
-        // A QUORUM or ALL write that changes nothing still promises that a quorum holds what it
-        // observed: this replica's earlier writes to the key (a LOCAL one, or a QUORUM one that
-        // timed out, or one of an earlier incarnation) may exist on this disk alone. Wait until
-        // enough peers hold every one of them (see holdsOwnWrites); its token names the observed
-        // value.
-        changedNothing = true;
-        token = observedToken(slot);
-        result = slot.state;
-      } else {
-        byte[] payload = slot.key.codec().encode(delta.get());
-        KeyedDelta keyed =
-            KeyedDelta.newBuilder()
-                .setKey(key.name())
-                .setType(slot.key.typeName())
-                .setPayload(ByteString.copyFrom(payload))
-                .setOriginTime(Clocks.toWire(clock.now()))
-                .build();
-        boolean oversized =
-            keyed.getSerializedSize() + ENVELOPE_OVERHEAD > transport.maxMessageBytes();
-        if (oversized && consistency != Consistency.LOCAL) {
-          throw new WireException(
-              WireException.Reason.OVERSIZED,
-              consistency
-                  + " write to key "
-                  + key.name()
-                  + ": its delta of "
-                  + keyed.getSerializedSize()
-                  + " bytes does not fit one message of the transport ("
-                  + transport.maxMessageBytes()
-                  + " bytes), so no peer can acknowledge it; only LOCAL writes may be that large"
-                  + " (anti-entropy ships them). The value is unchanged");
-        }
-        slot.state = next.resetDelta();
-        slot.lastSequence = 0; // until sequenced below: an oversized delta is not in the log
-        slot.writes++;
-        slot.lastWriteStamp = ++ownWrites;
-        dirty.add(key.name());
-        fx.persist(() -> new StoredRecord(key.name(), slot.key.typeName(), payload));
-        token = CausalToken.of(keyed);
-        if (oversized) {
-          // Too large for one message: no sequence; anti-entropy ships the key's state in chunks,
-          // and only that can prove a peer holds it.
-          oversizedDeltas++;
-          slot.held().lackedByAll(slot.writes);
-          doubtful.add(key.name());
-        } else {
-          sequence = nextSequence++;
-          slot.lastSequence = sequence;
-          if (slot.firstSequence == 0) {
-            slot.firstSequence = sequence;
-          }
-          log.addLast(sequence, keyed);
-          for (Peer peer : peers.values()) {
-            // Sends this delta, with any that a refused send left behind, within the window;
-            // beyond it, the peer's next Ack sends it.
-            sendMore(peer, fx);
-          }
-          trimLog();
-        }
-        notifyLater(fx, slot);
-        result = slot.state;
-      }
-      int needed = consistency.peerAcksNeeded(group.size());
-      if (changedNothing && needed > 0) {
-        Slot<T> observed = slot;
-        long through = slot.writes;
-        long last = slot.lastSequence;
-        acknowledged =
-            waiters.awaitOwnWrites(
-                key.name(),
-                consistency,
-                timeout,
-                last,
-                group,
-                needed,
-                id -> holdsOwnWrites(observed, through, last, id),
-                new Written<>(result, token),
-                fx.after);
-      } else if (sequence > 0 && needed > 0) {
-        long s = sequence;
-        acknowledged =
-            waiters.awaitAcks(
-                key.name(),
-                consistency,
-                timeout,
-                sequence,
-                group,
-                needed,
-                id -> peers.containsKey(id) && peers.get(id).holds(s),
-                new Written<>(result, token),
-                fx.after);
-      }
-    }
-    CompletableFuture<Void> durable = fx.run();
-    if (durable.isDone() && !durable.isCompletedExceptionally()) {
-      return acknowledged != null
-          ? acknowledged
-          : CompletableFuture.completedFuture(new Written<>(result, token));
-    }
-    // Durable later, on the store's thread: the future waits for it, then for the peers.
-    CompletableFuture<Written<T>> peers = acknowledged;
-    Written<T> written = new Written<>(result, token);
-    return peers != null ? durable.thenCompose(v -> peers) : durable.thenApply(v -> written);
+    return writes.writeAsync(key, function, consistency, timeout);
   }
 
-  /** This replica's own writes so far, to every key (see {@link Slot#lastWriteStamp}). */
-  long ownWrites() {
-    return ownWrites;
-  }
-
-  /**
-   * Whether peer {@code id} holds this replica's own writes to a key up to write {@code through}
-   * (see {@link Slot#writes}), the last of which that was a delta of this incarnation being {@code
-   * last} (0 if none). Either a proof from anti-entropy covers them all ({@link HeldWrites#held}),
-   * or it covers those no Ack can prove the peer holds ({@link HeldWrites#lacked}) and the peer
-   * acknowledged {@code last}: it applies this replica's deltas in order, so it applied the key's
-   * deltas before that one too (none of which it refused, and none of which it skipped: those are
-   * recorded as lacked). A peer this replica has not met since it started holds nothing it can
-   * vouch for. Under the lock.
-   */
-  private boolean holdsOwnWrites(Slot<?> slot, long through, long last, ReplicaId id) {
-    if (through == 0) {
-      return true;
-    }
-    Peer peer = peers.get(id);
-    if (peer == null) {
-      return false;
-    }
-    HeldWrites held = slot.held;
-    if (held != null && held.held(peer.index) >= through) {
-      return true;
-    }
-    if (held != null && !held.settled(peer.index)) {
-      return false;
-    }
-    // A delta of the key that the peer skipped made its writes lacked by the peer (lostTo,
-    // startsFromTheLog), so an Ack of the last one proves them all.
-    return last > 0 && peer.acked >= last && !peer.refusedBetween(slot.firstSequence, last);
-  }
-
-  /**
-   * A peer holds this replica's own writes to a slot's key up to write {@code write}: it merged a
-   * full state that held them, or an exchange found its state equal to one that did. Recorded if it
-   * proves more than Acks do; the writes that changed nothing and wait for it ask again. Under the
-   * lock.
-   */
-  void provenHeld(Peer peer, Slot<?> slot, long write, Effects fx) {
-    if (write == 0
-        || (slot.held == null && holdsOwnWrites(slot, write, slot.lastSequence, peer.id))) {
-      return;
-    }
-    slot.held().heldBy(peer.index, write);
-    if (settledForKnownPeers(slot)) {
-      doubtful.remove(slot.key.name());
-    }
-    waiters.held(slot.key.name(), peer.id, fx.after);
-  }
-
-  /** Whether every peer met so far is known to hold what no Ack can prove of the slot. */
-  private boolean settledForKnownPeers(Slot<?> slot) {
-    if (slot.held == null) {
-      return true;
-    }
-    for (Peer peer : peers.values()) {
-      if (!slot.held.settled(peer.index)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /**
-   * The end of an anti-entropy exchange with a peer that started when this replica's own writes
-   * numbered {@code peer.sessionStamp}: every doubtful key it found equal (not in {@code differ},
-   * and with a digest of its current state) is held by the peer as this replica held it at some
-   * point after the start, so with every own write made before. Under the lock.
-   */
-  void provenByExchange(Peer peer, Set<String> differ, Effects fx) {
-    for (String name : new ArrayList<>(doubtful)) {
-      Slot<?> slot = slot(name);
-      if (slot == null
-          || (slot.held != null && slot.held.held(peer.index) >= slot.writes)
-          || differ.contains(name)
-          || antiEntropy.unencodable(name)
-          || antiEntropy.tree().get(name) == null
-          || slot.lastWriteStamp > peer.sessionStamp) {
-        continue;
-      }
-      provenHeld(peer, slot, slot.writes, fx);
-    }
-  }
-
-  /**
-   * The token of a write that changed nothing: the key's whole value as observed (a reader
-   * elsewhere then waits for everything it held), if its encoding fits a quarter of a token;
-   * otherwise the delta of this replica's last write to the key while the log holds it; else empty
-   * (every peer acknowledged that write). Under the lock.
-   */
-  private CausalToken observedToken(Slot<?> slot) {
-    byte[] state = slot.encodeState();
-    if (state.length <= CausalToken.MAX_BYTES / 4) {
-      return CausalToken.of(
-          KeyedDelta.newBuilder()
-              .setKey(slot.key.name())
-              .setType(slot.key.typeName())
-              .setPayload(ByteString.copyFrom(state))
-              .setOriginTime(Clocks.toWire(clock.now()))
-              .build());
-    }
-    if (slot.lastSequence >= firstSequence() && slot.lastSequence < nextSequence) {
-      return CausalToken.of(log.get(slot.lastSequence));
-    }
-    return CausalToken.empty();
-  }
-
-  /**
-   * Queues a change for the store ({@link Persistence#log}, no I/O) under the lock; returns its
-   * ticket. Every {@link #CHECKPOINT_EVERY} changes, queues a checkpoint too.
-   */
-  long persist(StoredRecord record) {
-    long ticket = persistence.log(record);
-    lastTicket = ticket;
-    uncheckpointed.add(record.key());
-    if (++appendsSinceCheckpoint >= CHECKPOINT_EVERY) {
-      checkpoint();
-    }
-    return ticket;
-  }
-
-  /**
-   * Queues a checkpoint of the keys changed since the last one: their states as of now, which hold
-   * every change logged so far, encoded by {@link Persistence}'s drain (states are immutable), so
-   * that the store may drop the log they cover. Under the lock.
-   */
-  private void checkpoint() {
-    if (persistence == null || uncheckpointed.isEmpty()) {
-      return;
-    }
-    List<Persistence.State> states = new ArrayList<>(uncheckpointed.size());
-    for (String name : uncheckpointed) {
-      Slot<?> slot = slots.get(name);
-      if (slot != null) {
-        Object state = slot.state;
-        states.add(new Persistence.State(name, slot.key.typeName(), () -> slot.encode(state)));
-      }
-    }
-    persistence.checkpoint(states);
-    uncheckpointed.clear();
-    appendsSinceCheckpoint = 0;
-  }
-
+  /** See {@link LocalReads#get}. */
   <T extends DeltaCrdt<T>> T get(Key<T> key) {
-    Objects.requireNonNull(key, "key");
-    synchronized (lock) {
-      Slot<T> slot = localSlot(key, false);
-      return slot == null ? key.zero() : slot.state;
-    }
+    return reads.get(key);
   }
 
-  /**
-   * Reads a key once this replica has seen every write of {@code token}: the future completes at
-   * once if it has, else when the last of them is merged, or at the timeout.
-   *
-   * @throws IllegalArgumentException if the token names a key this replica does not declare with
-   *     the token's type, or a delta that does not decode
-   */
+  /** See {@link LocalReads#getAsync}. */
   <T extends DeltaCrdt<T>> CompletableFuture<T> getAsync(
       Key<T> key, CausalToken token, Duration timeout) {
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(token, "token");
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException("must be >= 0: timeout=" + timeout);
-    }
-    List<Runnable> after = new ArrayList<>();
-    CompletableFuture<T> read;
-    synchronized (lock) {
-      localSlot(key, false); // checks the key against its declaration
-      List<Waiters.Unseen> unseen = new ArrayList<>();
-      for (TokenWrite<?> write : tokenWrites(token)) {
-        if (!write.seen()) {
-          unseen.add(new Waiters.Unseen(write.key(), write::seen));
-        }
-      }
-      Supplier<T> value =
-          () -> {
-            Slot<T> slot = localSlot(key, false);
-            return slot == null ? key.zero() : slot.state;
-          };
-      read = waiters.awaitSeen(token.size(), unseen, value, timeout, after);
-    }
-    after.forEach(Runnable::run);
-    return read;
+    return reads.getAsync(key, token, timeout);
   }
 
-  /** Whether this replica has seen every write of {@code token}; under the lock. */
+  /** See {@link LocalReads#hasSeen}. */
   boolean hasSeen(CausalToken token) {
-    Objects.requireNonNull(token, "token");
-    synchronized (lock) {
-      return tokenWrites(token).stream().allMatch(TokenWrite::seen);
-    }
-  }
-
-  /** Every write of a token, resolved and decoded (all checked before any is looked at). */
-  private List<TokenWrite<?>> tokenWrites(CausalToken token) {
-    return TokenWrite.all(
-        token,
-        self,
-        slots::resolve,
-        name -> {
-          Slot<?> slot = slots.get(name);
-          return slot == null ? null : slot.state;
-        });
+    return reads.hasSeen(token);
   }
 
   <T extends DeltaCrdt<T>> Subscription subscribe(Key<T> key, Consumer<? super T> listener) {
@@ -701,7 +303,7 @@ final class ReplicationEngine implements Transport.Listener {
     synchronized (lock) {
       Map<ReplicaId, PeerStatus> result = new TreeMap<>();
       for (Peer peer : peers.values()) {
-        long pending = pending(peer);
+        long pending = link.pending(peer);
         result.put(
             peer.id,
             new PeerStatus(
@@ -715,21 +317,16 @@ final class ReplicationEngine implements Transport.Listener {
     }
   }
 
-  /** How many of this replica's deltas a peer has not acknowledged and the log still holds. */
-  private long pending(Peer peer) {
-    return Math.max(0, nextSequence - 1 - Math.max(peer.acked, firstSequence() - 1));
-  }
-
   /** The pending gauge: reads under the lock. */
   private double pendingOf(ReplicaId id) {
     synchronized (lock) {
       Peer peer = peers.get(id);
-      return peer == null ? 0 : pending(peer);
+      return peer == null ? 0 : link.pending(peer);
     }
   }
 
-  /** Finds or makes what this replica knows of a peer, with its meters. */
-  private Peer peer(ReplicaId id) {
+  /** Finds or makes what this replica knows of a peer, with its meters; under the lock. */
+  Peer peer(ReplicaId id) {
     Peer peer = peers.get(id);
     if (peer == null) {
       peer =
@@ -739,33 +336,10 @@ final class ReplicationEngine implements Transport.Listener {
               meters.peer(id, this, engine -> engine.pendingOf(id)),
               fullStates.maxKeyBytes());
       peers.put(id, peer);
-      startsFromTheLog(peer); // nothing is proven of a peer met for the first time
+      proofs.startsFromTheLog(
+          peer, link.firstSequence()); // nothing is proven of a peer met for the first time
     }
     return peer;
-  }
-
-  /**
-   * Marks {@linkplain #doubtful doubtful} again every key with writes that no Ack can prove {@code
-   * peer} holds and nothing else proved: for a peer met for the first time, or that lost what was
-   * proven of it. Under the lock.
-   */
-  private void doubtAgain(Peer peer) {
-    for (Slot<?> slot : slots.all()) {
-      if (slot.held != null && !slot.held.settled(peer.index)) {
-        doubtful.add(slot.key.name());
-      }
-    }
-  }
-
-  /** Whether some key waits for an anti-entropy exchange to prove what {@code peer} holds of it. */
-  private boolean doubtfulFor(Peer peer) {
-    for (String name : doubtful) {
-      Slot<?> slot = slot(name);
-      if (slot != null && slot.held != null && !slot.held.settled(peer.index)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** The clock health against the transport's configured peers. */
@@ -780,11 +354,11 @@ final class ReplicationEngine implements Transport.Listener {
     synchronized (lock) {
       return new Stats(
           deltasSent,
-          deltasReceived,
+          inbound.deltasReceived(),
           fullStates.fullStatesSent(),
           fullStates.fullStatesReceived(),
           antiEntropy.digestRounds(),
-          oversizedDeltas,
+          writes.oversizedDeltas(),
           rejected,
           rejectsReceived,
           subscribers.errors(),
@@ -795,34 +369,13 @@ final class ReplicationEngine implements Transport.Listener {
 
   int logSize() {
     synchronized (lock) {
-      return log.size();
+      return link.size();
     }
   }
 
-  /**
-   * Completes with true once every connected peer has acknowledged every delta sequenced before
-   * this call; with false at the timeout, or if the replica closes first. Peers not connected are
-   * not waited for.
-   */
+  /** See {@link LocalReads#drainAsync}. */
   CompletableFuture<Boolean> drainAsync(Duration timeout) {
-    List<Runnable> after = new ArrayList<>();
-    CompletableFuture<Boolean> drained;
-    synchronized (lock) {
-      long target = nextSequence - 1;
-      drained = waiters.awaitDrain(() -> drained(target), timeout, after);
-    }
-    after.forEach(Runnable::run);
-    return drained;
-  }
-
-  /** Whether every connected peer acknowledged up to {@code target}; under the lock. */
-  private boolean drained(long target) {
-    for (Peer peer : peers.values()) {
-      if (peer.connected && peer.acked < target) {
-        return false;
-      }
-    }
-    return true;
+    return reads.drainAsync(timeout);
   }
 
   void close() {
@@ -837,19 +390,11 @@ final class ReplicationEngine implements Transport.Listener {
     after.forEach(Runnable::run);
     transport.close();
     meters.close();
-    if (store != null) {
-      try {
-        synchronized (lock) {
-          checkpoint();
-        }
-        persistence.close(); // writes what is queued, the checkpoint last
-      } finally {
-        store.close();
-      }
-    }
+    durability.close();
   }
 
-  private void checkOpen() {
+  /** Throws if {@link #close} has begun; under the lock. */
+  void checkOpen() {
     if (closed) {
       throw new IllegalStateException("replica " + self + " is closed");
     }
@@ -875,92 +420,12 @@ final class ReplicationEngine implements Transport.Listener {
     waiters.changed(name, fx.after);
   }
 
-  // -----------------------------------------------------------------------------------------
-  // Outbound log
-  // -----------------------------------------------------------------------------------------
-
-  private long firstSequence() {
-    return log.firstSequence(nextSequence);
-  }
-
-  private void trimLog() {
-    long minAcked = nextSequence - 1;
-    for (Peer peer : peers.values()) {
-      minAcked = Math.min(minAcked, peer.acked);
-    }
-    if (peers.isEmpty()) {
-      minAcked = 0;
-    }
-    long first = firstSequence();
-    long droppedThrough = first + log.size() - maxLogEntries - 1; // beyond the bound
-    for (long s = Math.max(first, minAcked + 1); s <= droppedThrough; s++) {
-      lostTo(s);
-    }
-    log.trim(minAcked, maxLogEntries);
-  }
-
-  /**
-   * Delta {@code sequence} leaves the log before every peer acknowledged it: those that did not are
-   * told to skip it, and no Ack of theirs can prove they hold its key's writes until anti-entropy
-   * does (see {@link HeldWrites}). Under the lock, before the log drops it.
-   */
-  private void lostTo(long sequence) {
-    Slot<?> slot = slot(log.get(sequence).getKey());
-    if (slot == null) {
-      return;
-    }
-    for (Peer peer : peers.values()) {
-      if (peer.acked < sequence) {
-        slot.held().lackedBy(peer.index, slot.writes);
-        doubtful.add(slot.key.name());
-      }
-    }
-  }
-
-  /**
-   * A peer whose count of this replica's sequences starts at 0 (met for the first time, or in a new
-   * incarnation) is told to skip what the log no longer holds: no Ack of its can prove that it
-   * holds the writes of those deltas, nor, since its Ack of a key's last delta proves the earlier
-   * ones only if it got them all, of any key with a delta among them. Under the lock.
-   */
-  private void startsFromTheLog(Peer peer) {
-    long first = firstSequence();
-    if (first > 1) {
-      for (Slot<?> slot : slots.all()) {
-        if (slot.firstSequence > 0 && slot.firstSequence < first) {
-          slot.held().lackedBy(peer.index, slot.writes);
-        }
-      }
-    }
-    doubtAgain(peer);
-  }
-
-  /**
-   * Sends a peer what its session says is due ({@link PeerSession#nextBatches}): the deltas it has
-   * not been sent, within the window, batched. Called on each write, when a connection comes up, on
-   * each Ack, and by the resend timer.
-   */
-  private void sendMore(Peer peer, Effects fx) {
-    if (!peer.connected) {
-      return;
-    }
-    int budget = Math.max(1, transport.maxMessageBytes() / 2);
-    for (DeltaBatch batch :
-        peer.nextBatches(
-            log, nextSequence, budget, maxPartialBatchesInFlight, scheduler.ticker().read())) {
-      fx.send(peer.id, batch, batch.getDeltasCount());
-    }
-  }
-
   /**
    * Lets up to {@code batches} batches that are not full be in flight to a peer (tests: {@code
    * Integer.MAX_VALUE} sends each write at once, in a batch of its own). Before {@link #start}.
    */
   void maxPartialBatchesInFlight(int batches) {
-    if (batches < 1) {
-      throw new IllegalArgumentException("must be >= 1: batches=" + batches);
-    }
-    this.maxPartialBatchesInFlight = batches;
+    link.maxPartialBatchesInFlight(batches);
   }
 
   /**
@@ -982,50 +447,6 @@ final class ReplicationEngine implements Transport.Listener {
     fullStates.fullStateBudget(budgetBytes, chunkBytes);
   }
 
-  private void resendTick() {
-    Effects fx = newEffects();
-    synchronized (lock) {
-      if (closed) {
-        return;
-      }
-      for (Peer peer : peers.values()) {
-        if (!peer.connected) {
-          continue;
-        }
-        peer.resendTick(resendInterval.toNanos());
-        peer.handshakeResent = false;
-        sendMore(peer, fx);
-        fullStates.pumpFullStates(peer, fx); // full-state chunks the transport refused go again
-      }
-    }
-    fx.run();
-    scheduler.schedule(resendInterval, this::resendTick);
-  }
-
-  // -----------------------------------------------------------------------------------------
-  // Anti-entropy and full states (see AntiEntropyRounds, FullStateExchange)
-  // -----------------------------------------------------------------------------------------
-
-  /** See {@link AntiEntropyRounds#refreshDigests}; under the lock. */
-  private void refreshDigests() {
-    antiEntropy.refreshDigests();
-  }
-
-  /** See {@link AntiEntropyRounds#onDigestResponse}; a call of {@link #receive}. */
-  private void onDigestResponse(Peer peer, DigestResponse response, Effects fx) {
-    antiEntropy.onDigestResponse(peer, response, fx);
-  }
-
-  /** See {@link FullStateExchange#onFullStateAck}; a call of {@link #receive}. */
-  private void onFullStateAck(Peer peer, FullStateAck ack, Effects fx) {
-    fullStates.onFullStateAck(peer, ack, fx);
-  }
-
-  /** See {@link FullStateExchange#onFullState}; a call of {@link #receive}. */
-  private void onFullState(Peer peer, FullStateChunk chunk, Effects fx) {
-    fullStates.onFullState(peer, chunk, fx);
-  }
-
   // -----------------------------------------------------------------------------------------
   // Transport callbacks
   // -----------------------------------------------------------------------------------------
@@ -1042,19 +463,10 @@ final class ReplicationEngine implements Transport.Listener {
       peer.handshake = null;
       peer.handshakeResent = false;
       peer.connected();
-      fx.send(id, handshake());
-      sendMore(peer, fx);
+      fx.send(id, inbound.handshake());
+      link.sendMore(peer, fx);
     }
     fx.run();
-  }
-
-  private Handshake handshake() {
-    return Handshake.newBuilder()
-        .setMinProtocolVersion(PROTOCOL_VERSION)
-        .setMaxProtocolVersion(PROTOCOL_VERSION)
-        .setReplica(selfWire)
-        .setIncarnation(incarnation)
-        .build();
   }
 
   @Override
@@ -1079,45 +491,7 @@ final class ReplicationEngine implements Transport.Listener {
 
   @Override
   public void onMessage(ReplicaId from, Envelope message) {
-    Effects fx = newEffects();
-    Envelope.BodyCase body = message.getBodyCase();
-    if (body == Envelope.BodyCase.DIGEST_REQUEST || body == Envelope.BodyCase.DIGEST_RESPONSE) {
-      // Digests of the keys changed since the last round, hashed before the lock is taken: under
-      // it only those changed meanwhile are (every key of a busy replica can change in a round, and
-      // hashing them all under the lock stalled every write and delta behind it).
-      antiEntropy.refreshDigestsOutsideLock();
-    }
-    synchronized (lock) {
-      if (closed) {
-        return;
-      }
-      Peer peer = peer(from);
-      peer.meters.bytesReceived().increment(message.getSerializedSize());
-      try {
-        receive(peer, message, fx);
-      } catch (WireException e) {
-        refuse(peer, message, e, fx);
-      } catch (ClockOffsetException e) {
-        fence.refusedTheirs(peer.id);
-        refuse(
-            peer,
-            message,
-            new WireException(WireException.Reason.CLOCK_OFFSET, e.getMessage(), e),
-            fx);
-      }
-    }
-    fx.run();
-  }
-
-  private void refuse(Peer peer, Envelope message, WireException e, Effects fx) {
-    rejected.merge(e.reason(), 1L, Long::sum);
-    meters.rejectedReceived(e.reason());
-    if (message.getBodyCase() != Envelope.BodyCase.REJECT) {
-      fx.send(peer.id, e.toReject());
-    }
-    if (closesConnection(e.reason())) {
-      fx.disconnect(peer.id, e);
-    }
+    inbound.onMessage(from, message);
   }
 
   @Override
@@ -1145,269 +519,6 @@ final class ReplicationEngine implements Transport.Listener {
     }
   }
 
-  private void receive(Peer peer, Envelope message, Effects fx) {
-    if (!message.getSender().equals(Clocks.toWire(peer.id))) {
-      throw new WireException(
-          WireException.Reason.UNTRUSTED_PEER,
-          "sender " + message.getSender() + " is not the connection's peer " + peer.id);
-    }
-    if (message.getProtocolVersion() != PROTOCOL_VERSION) {
-      throw new WireException(
-          WireException.Reason.UNKNOWN_VERSION,
-          "protocol version " + message.getProtocolVersion() + ", expected " + PROTOCOL_VERSION);
-    }
-    if (!message.hasSentAt()) {
-      throw new WireException(WireException.Reason.MALFORMED, "envelope without sent_at");
-    }
-    HlcTimestamp sentAt = Clocks.fromWire(message.getSentAt());
-    HlcTimestamp received = clock.update(sentAt);
-    fence.acceptedTheirs(peer.id);
-    peer.lastContact = received.physical();
-    switch (message.getBodyCase()) {
-      case HANDSHAKE -> onHandshake(peer, message.getHandshake(), sentAt, fx);
-      case DELTAS -> onDeltas(peer, message.getDeltas(), received.physical(), fx);
-      case ACK -> {
-        fence.theyAcceptedOurs(peer.id);
-        if (message.getAck().getIncarnation() != incarnation) {
-          peerLacksHandshake(peer, fx);
-          return;
-        }
-        long upTo = Math.min(message.getAck().getUpToSequence(), nextSequence - 1);
-        long before = peer.acked;
-        peer.acknowledged(upTo, scheduler.ticker().read());
-        trimLog();
-        waiters.acknowledged(peer.id, before, peer.acked, peer::holds, fx.after);
-        sendMore(peer, fx); // Acks clock out the deltas the window held back
-      }
-      case DIGEST_REQUEST -> {
-        refreshDigests();
-        fx.send(peer.id, reconciler.respond(tree, message.getDigestRequest()));
-      }
-      case DIGEST_RESPONSE -> {
-        fence.theyAcceptedOurs(peer.id);
-        onDigestResponse(peer, message.getDigestResponse(), fx);
-      }
-      case FULL_STATE -> onFullState(peer, message.getFullState(), fx);
-      case FULL_STATE_ACK -> onFullStateAck(peer, message.getFullStateAck(), fx);
-      case REJECT -> {
-        WireException.Reason reason =
-            WireException.Reason.fromWire(message.getReject().getReason());
-        if (reason == WireException.Reason.CLOCK_OFFSET) {
-          fence.theyRefusedOurs(peer.id);
-        }
-        if (refusesOneDelta(reason) && message.getReject().getSequence() > 0) {
-          peer.refused(message.getReject().getSequence());
-          waiters.refused(peer.id, message.getReject().getSequence());
-        }
-        rejectsReceived.merge(reason, 1L, Long::sum);
-        meters.rejectedSent(reason);
-      }
-      case BODY_NOT_SET ->
-          throw new WireException(WireException.Reason.MALFORMED, "envelope without a body");
-    }
-  }
-
-  /**
-   * An Ack that names another incarnation of this replica than its own (or none): the peer counts
-   * this replica's sequence numbers in another incarnation, because it did not get the handshake of
-   * this one (a handshake may be lost), so what it acknowledges says nothing of what it applied and
-   * is not counted. The handshake goes again, at most once per resend interval, and the deltas
-   * after it: the peer ignores the repeat if it had the first after all.
-   */
-  private void peerLacksHandshake(Peer peer, Effects fx) {
-    if (peer.handshakeResent) {
-      return;
-    }
-    peer.handshakeResent = true;
-    fx.send(peer.id, handshake());
-    peer.connected(); // what it took for duplicates goes again, after the handshake
-    sendMore(peer, fx);
-  }
-
-  /**
-   * Accepts a handshake once per connection, and an incarnation only if it is not older than one
-   * seen before (see {@code Replication.Exchange} in {@code replication.proto}): nothing a peer
-   * sends after its handshake, and no handshake of an impostor or of a stale process, can reset a
-   * healthy session. A newer incarnation means the peer restarted without its state.
-   */
-  private void onHandshake(Peer peer, Handshake handshake, HlcTimestamp sentAt, Effects fx) {
-    if (handshake.getMinProtocolVersion() > PROTOCOL_VERSION
-        || handshake.getMaxProtocolVersion() < PROTOCOL_VERSION) {
-      throw new WireException(
-          WireException.Reason.UNKNOWN_VERSION,
-          "peer speaks protocol versions "
-              + handshake.getMinProtocolVersion()
-              + ".."
-              + handshake.getMaxProtocolVersion());
-    }
-    long incarnation = handshake.getIncarnation();
-    if (peer.handshake != null) {
-      if (peer.handshake == incarnation) {
-        return; // a duplicate of this connection's handshake: nothing new
-      }
-      throw new WireException(
-          WireException.Reason.REPEATED_HANDSHAKE,
-          "second handshake on one connection: incarnation "
-              + Long.toUnsignedString(incarnation)
-              + " after "
-              + Long.toUnsignedString(peer.handshake));
-    }
-    if (Long.compareUnsigned(incarnation, sentAt.packed()) > 0) {
-      throw new WireException(
-          WireException.Reason.MALFORMED,
-          "incarnation "
-              + Long.toUnsignedString(incarnation)
-              + " is after the envelope's sent_at "
-              + sentAt.packed());
-    }
-    if (peer.incarnation != null && Long.compareUnsigned(incarnation, peer.incarnation) < 0) {
-      throw new WireException(
-          WireException.Reason.STALE_INCARNATION,
-          "incarnation "
-              + Long.toUnsignedString(incarnation)
-              + " is older than "
-              + Long.toUnsignedString(peer.incarnation)
-              + ", already seen from "
-              + peer.id);
-    }
-    peer.handshake = incarnation;
-    if (peer.incarnation == null && peer.expected > 1) {
-      // Its deltas came before any handshake of it (that one was lost): they may be of an older
-      // incarnation than this one, so its sequence restarts here too (applying one twice is
-      // harmless; taking a new one for a duplicate is not).
-      peer.expected = 1;
-    }
-    if (peer.incarnation != null && peer.incarnation != incarnation) {
-      // The peer restarted without its state: its sequence restarts, and it needs all we hold.
-      peer.expected = 1;
-      peer.acked = 0;
-      waiters.reset(peer.id);
-      peer.sent = 0;
-      peer.incoming.clear();
-      for (Slot<?> slot : slots.all()) {
-        if (slot.held != null) {
-          slot.held.forget(peer.index); // what it held may be gone
-        }
-      }
-      startsFromTheLog(peer);
-      sendMore(peer, fx);
-    }
-    peer.incarnation = incarnation;
-    if (doubtfulFor(peer)) {
-      ReplicaId id = peer.id;
-      fx.after.add(
-          () -> {
-            try {
-              scheduler.schedule(Duration.ZERO, () -> antiEntropy.sessionNow(id));
-            } catch (RejectedExecutionException stopped) {
-              // The replica is closing: the next start's handshakes try again.
-            }
-          });
-    }
-  }
-
-  /**
-   * Applies a batch of deltas; {@code appliedAt} is the physical part of this replica's clock at
-   * receipt, from which the replication lag of each applied delta is measured.
-   */
-  private void onDeltas(Peer peer, DeltaBatch batch, long appliedAt, Effects fx) {
-    long sequence = batch.getFirstSequence();
-    if (sequence < 1) {
-      throw new WireException(WireException.Reason.MALFORMED, "first_sequence 0");
-    }
-    if (batch.getDeltasCount() == 0) {
-      // The sender dropped what we had not acknowledged: skip ahead; anti-entropy fills the gap.
-      peer.expected = Math.max(peer.expected, sequence);
-    } else {
-      // Decode first, apply after: a malformed delta leaves everything untouched.
-      long expected = peer.expected;
-      List<Slot<?>> targets = new ArrayList<>();
-      List<KeyedDelta> applied = new ArrayList<>();
-      List<String> appliedTypes = new ArrayList<>();
-      List<HlcTimestamp> origins = new ArrayList<>();
-      List<BooleanSupplier> merges = new ArrayList<>();
-      List<WireException> mismatches = new ArrayList<>();
-      List<Long> mismatched = new ArrayList<>();
-      List<Long> appliedSequences = new ArrayList<>();
-      for (KeyedDelta delta : batch.getDeltasList()) {
-        if (sequence == expected) {
-          try {
-            String type = DeltaBatches.type(batch, delta, sequence);
-            HlcTimestamp origin = DeltaBatches.origin(batch, delta, sequence);
-            Slot<?> slot = remoteSlot(delta.getKey(), type);
-            long at = sequence;
-            Supplier<String> where =
-                () -> "delta " + at + " of key " + delta.getKey() + " from " + peer.id;
-            if (origin != null) {
-              admission.checkTimestamp(origin, where);
-            }
-            merges.add(
-                slot.prepareMerge(
-                    delta.getPayload().toByteArray(),
-                    decoded -> admission.check(decoded, peer.id, where)));
-            targets.add(slot);
-            applied.add(delta);
-            appliedTypes.add(type);
-            origins.add(origin);
-            appliedSequences.add(sequence);
-          } catch (WireException e) {
-            if (!refusesOneDelta(e.reason())) {
-              throw e;
-            }
-            mismatches.add(e);
-            mismatched.add(sequence);
-          }
-          expected++;
-        } else if (sequence > expected) {
-          break; // beyond a gap: it will be resent
-        }
-        sequence++;
-      }
-      for (int i = 0; i < targets.size(); i++) {
-        Slot<?> slot = targets.get(i);
-        boolean merged;
-        try {
-          merged = merges.get(i).getAsBoolean();
-        } catch (WireException e) {
-          // It contradicts the value held (or one applied just before it in this batch): refused
-          // alone, like a delta whose meaning is refused.
-          mismatches.add(e);
-          mismatched.add(appliedSequences.get(i));
-          continue;
-        }
-        if (merged) {
-          notifyLater(fx, slot);
-          KeyedDelta changed = applied.get(i);
-          String type = appliedTypes.get(i);
-          fx.persist(
-              () -> new StoredRecord(changed.getKey(), type, changed.getPayload().toByteArray()));
-        }
-        dirty.add(slot.key.name());
-        deltasReceived++;
-        peer.meters.deltasReceived().increment();
-        long origin = origins.get(i) == null ? -1 : origins.get(i).physical();
-        if (origin >= startedAt) {
-          long lag = Math.max(0, appliedAt - origin);
-          peer.lagMillis = lag;
-          peer.meters.lag(lag);
-        }
-      }
-      peer.expected = expected;
-      for (int i = 0; i < mismatches.size(); i++) {
-        WireException e = mismatches.get(i);
-        rejected.merge(e.reason(), 1L, Long::sum);
-        meters.rejectedReceived(e.reason());
-        fx.send(peer.id, e.toReject().toBuilder().setSequence(mismatched.get(i)).build());
-      }
-    }
-    fx.send(
-        peer.id,
-        Ack.newBuilder()
-            .setUpToSequence(peer.expected - 1)
-            .setIncarnation(peer.incarnation == null ? 0 : peer.incarnation)
-            .build());
-  }
-
   // -----------------------------------------------------------------------------------------
   // Helpers
   // -----------------------------------------------------------------------------------------
@@ -1432,14 +543,9 @@ final class ReplicationEngine implements Transport.Listener {
     return outbox;
   }
 
-  /** Writes the store off the lock; null: in memory only. */
-  Persistence persistence() {
-    return persistence;
-  }
-
-  /** The ticket of the last change queued for the store; under the lock. */
-  long lastTicket() {
-    return lastTicket;
+  /** The store, if any, for the {@link Effects} that log changes and wait for them. */
+  Durability durability() {
+    return durability;
   }
 
   /** Counts an envelope queued for a peer, with {@code deltas} deltas in it; under the lock. */
@@ -1453,6 +559,11 @@ final class ReplicationEngine implements Transport.Listener {
   /** New after-the-lock effects, for an entry point of the engine or of a component. */
   Effects newEffects() {
     return new Effects(this);
+  }
+
+  /** Which peers hold this replica's own writes, for anti-entropy and full states to prove. */
+  WriteProofs proofs() {
+    return proofs;
   }
 
   /** The full-state exchange, for the anti-entropy rounds that start transfers. */
@@ -1485,24 +596,5 @@ final class ReplicationEngine implements Transport.Listener {
   /** Wraps a message body in an envelope from this replica; see {@link Envelopes}. */
   Envelope envelope(Object body) {
     return envelopes.wrap(body);
-  }
-
-  /**
-   * Envelopes the transport did not accept (the peer's buffer is full, or it went down): their
-   * deltas were not sent, so the next Ack or resend tick sends them again rather than what would
-   * follow a gap; a full-state chunk goes again when the budget next allows. Not under the lock.
-   */
-  private void resendRefused(List<Outbox.Outgoing> refused) {
-    synchronized (lock) {
-      for (Outbox.Outgoing o : refused) {
-        Peer peer = peers.get(o.peer());
-        if (peer != null && o.envelope().hasFullState()) {
-          FullStateChunk c = o.envelope().getFullState();
-          peer.outgoing.rewind(c.getKey(), c.getTransfer(), c.getChunkIndex());
-        } else if (peer != null) {
-          peer.sendRefused(o.envelope().getDeltas().getFirstSequence());
-        }
-      }
-    }
   }
 }

@@ -28,7 +28,7 @@ final class Slot<T extends DeltaCrdt<T>> {
    */
   long writes;
 
-  /** {@code ReplicationEngine.ownWrites} at the last of them (0: none since the start). */
+  /** {@link WriteProofs#ownWrites} at the last of them (0: none since the start). */
   long lastWriteStamp;
 
   /**

@@ -105,8 +105,8 @@
  *   <li><b>What a peer holds.</b> A {@code QUORUM} or {@code ALL} write waits until enough peers
  *       acknowledged its delta. One that changes nothing waits until enough peers hold every
  *       earlier write of this replica to the key, which it observed ({@code
- *       ReplicationEngine.holdsOwnWrites}). An Ack of the key's last delta proves that a peer holds
- *       the earlier deltas of this incarnation too: it applies them in order. What no Ack can prove
+ *       WriteProofs.holdsOwnWrites}). An Ack of the key's last delta proves that a peer holds the
+ *       earlier deltas of this incarnation too: it applies them in order. What no Ack can prove
  *       ({@code HeldWrites}): what a durable replica recovered at a restart (the earlier
  *       incarnation's Acks are gone, and its sequences restarted), a write too large for a delta,
  *       and, for one peer, the writes of a key whose delta the bounded log dropped before that peer

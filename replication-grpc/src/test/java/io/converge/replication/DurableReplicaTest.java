@@ -98,7 +98,7 @@ final class DurableReplicaTest {
 
   @Test
   void storesOwnThread_asyncWritesThenClose_restartRecoversThemAll() throws Exception {
-    int n = ReplicationEngine.CHECKPOINT_EVERY + 500; // a checkpoint on the store's thread too
+    int n = Durability.CHECKPOINT_EVERY + 500; // a checkpoint on the store's thread too
     CompletableFuture<Written<GCounter>> last = null;
     try (Replica r = onSystemTime(network, "r1", dir)) {
       for (int i = 0; i < n; i++) {
@@ -136,7 +136,7 @@ final class DurableReplicaTest {
 
   @Test
   void restart_afterMoreUpdatesThanACheckpointHolds_recoversThemAll() {
-    int n = ReplicationEngine.CHECKPOINT_EVERY + 1_234;
+    int n = Durability.CHECKPOINT_EVERY + 1_234;
     try (Replica r = replica(network, "r1", dir, b -> b.fsyncPolicy(FsyncPolicy.none()))) {
       for (int i = 0; i < n; i++) {
         r.update(VISITS, c -> c.increment(r.self(), 1));
