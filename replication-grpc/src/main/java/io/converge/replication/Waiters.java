@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -58,23 +57,23 @@ final class Waiters {
     INTERRUPTED
   }
 
-  private final ReplicaId self;
+  final ReplicaId self;
   private final EngineScheduler scheduler;
   private final Ticker ticker;
 
   /** Writes waiting for acknowledgements, by the sequence they wait for. Under this monitor. */
-  private final TreeMap<Long, List<AckWaiter<?>>> bySequence = new TreeMap<>();
+  private final TreeMap<Long, List<Waiter.Acks<?>>> bySequence = new TreeMap<>();
 
   /**
    * Writes that changed nothing, waiting until peers hold the replica's own writes to a key, by the
    * key (and by its last delta's sequence in {@link #bySequence}, if any). Under this monitor.
    */
-  private final Map<String, List<AckWaiter<?>>> byOwnWrites = new HashMap<>();
+  private final Map<String, List<Waiter.Acks<?>>> byOwnWrites = new HashMap<>();
 
   /** Reads waiting for a token, under the key of each write they have not seen yet. */
-  private final Map<String, List<TokenWaiter<?>>> byKey = new HashMap<>();
+  private final Map<String, List<Waiter.Token<?>>> byKey = new HashMap<>();
 
-  private final List<DrainWaiter> drains = new ArrayList<>();
+  private final List<Waiter.Drain> drains = new ArrayList<>();
   private boolean closed;
 
   Waiters(ReplicaId self, EngineScheduler scheduler) {
@@ -106,8 +105,8 @@ final class Waiters {
       Predicate<ReplicaId> holdsNow,
       Written<T> written,
       List<Runnable> after) {
-    AckWaiter<T> waiter =
-        new AckWaiter<>(this, timeout, key, consistency, sequence, group, needed, null, written);
+    Waiter.Acks<T> waiter =
+        new Waiter.Acks<>(this, timeout, key, consistency, sequence, group, needed, null, written);
     for (ReplicaId id : group) {
       if (holdsNow.test(id)) {
         waiter.acknowledged.add(id);
@@ -147,8 +146,8 @@ final class Waiters {
       Written<T> written,
       List<Runnable> after) {
     Objects.requireNonNull(holds, "holds");
-    AckWaiter<T> waiter =
-        new AckWaiter<>(this, timeout, key, consistency, sequence, group, needed, holds, written);
+    Waiter.Acks<T> waiter =
+        new Waiter.Acks<>(this, timeout, key, consistency, sequence, group, needed, holds, written);
     for (ReplicaId id : group) {
       if (holds.test(id)) {
         waiter.acknowledged.add(id);
@@ -187,7 +186,7 @@ final class Waiters {
     if (unseen.isEmpty()) {
       return CompletableFuture.completedFuture(value.get());
     }
-    TokenWaiter<T> waiter = new TokenWaiter<>(this, timeout, writes, unseen, value);
+    Waiter.Token<T> waiter = new Waiter.Token<>(this, timeout, writes, unseen, value);
     synchronized (this) {
       if (!register(waiter, after)) {
         return waiter;
@@ -214,7 +213,7 @@ final class Waiters {
       if (drained.getAsBoolean()) {
         return CompletableFuture.completedFuture(true);
       }
-      DrainWaiter waiter = new DrainWaiter(this, timeout, drained);
+      Waiter.Drain waiter = new Waiter.Drain(this, timeout, drained);
       drains.add(waiter);
       after.add(() -> arm(waiter));
       return waiter;
@@ -233,7 +232,7 @@ final class Waiters {
     return true;
   }
 
-  private long deadline(Duration timeout) {
+  long deadline(Duration timeout) {
     long nanos;
     try {
       nanos = Math.min(timeout.toNanos(), MAX_TIMEOUT_NANOS);
@@ -302,20 +301,20 @@ final class Waiters {
 
   private void unindex(Waiter<?> waiter) {
     waiter.pending = false;
-    if (waiter instanceof AckWaiter<?> ack) {
-      List<AckWaiter<?>> list = bySequence.get(ack.sequence);
+    if (waiter instanceof Waiter.Acks<?> ack) {
+      List<Waiter.Acks<?>> list = bySequence.get(ack.sequence);
       if (list != null && list.remove(ack) && list.isEmpty()) {
         bySequence.remove(ack.sequence);
       }
       if (ack.holds != null) {
-        List<AckWaiter<?>> own = byOwnWrites.get(ack.key);
+        List<Waiter.Acks<?>> own = byOwnWrites.get(ack.key);
         if (own != null && own.remove(ack) && own.isEmpty()) {
           byOwnWrites.remove(ack.key);
         }
       }
-    } else if (waiter instanceof TokenWaiter<?> read) {
+    } else if (waiter instanceof Waiter.Token<?> read) {
       for (String key : read.indexedUnder) {
-        List<TokenWaiter<?>> list = byKey.get(key);
+        List<Waiter.Token<?>> list = byKey.get(key);
         if (list != null && list.remove(read) && list.isEmpty()) {
           byKey.remove(key);
         }
@@ -339,9 +338,9 @@ final class Waiters {
       ReplicaId peer, long from, long upTo, LongPredicate holds, List<Runnable> after) {
     synchronized (this) {
       if (upTo > from && !bySequence.isEmpty()) {
-        List<AckWaiter<?>> done = null;
-        for (List<AckWaiter<?>> waiting : bySequence.subMap(from, false, upTo, true).values()) {
-          for (AckWaiter<?> waiter : waiting) {
+        List<Waiter.Acks<?>> done = null;
+        for (List<Waiter.Acks<?>> waiting : bySequence.subMap(from, false, upTo, true).values()) {
+          for (Waiter.Acks<?> waiter : waiting) {
             if (waiter.group.contains(peer)
                 && (waiter.holds != null ? waiter.holds.test(peer) : holds.test(waiter.sequence))
                 && waiter.acknowledged.add(peer)
@@ -354,7 +353,7 @@ final class Waiters {
           }
         }
         if (done != null) {
-          for (AckWaiter<?> waiter : done) {
+          for (Waiter.Acks<?> waiter : done) {
             after.add(() -> finish(waiter, waiter::succeed));
           }
         }
@@ -369,11 +368,11 @@ final class Waiters {
    */
   void held(String key, ReplicaId peer, List<Runnable> after) {
     synchronized (this) {
-      List<AckWaiter<?>> waiting = byOwnWrites.get(key);
+      List<Waiter.Acks<?>> waiting = byOwnWrites.get(key);
       if (waiting == null) {
         return;
       }
-      for (AckWaiter<?> waiter : waiting) {
+      for (Waiter.Acks<?> waiter : waiting) {
         if (waiter.group.contains(peer)
             && waiter.holds.test(peer)
             && waiter.acknowledged.add(peer)
@@ -404,7 +403,7 @@ final class Waiters {
     if (drains.isEmpty()) {
       return;
     }
-    for (DrainWaiter waiter : drains) {
+    for (Waiter.Drain waiter : drains) {
       if (waiter.drained.getAsBoolean()) {
         after.add(() -> finish(waiter, () -> waiter.complete(true)));
       }
@@ -417,12 +416,12 @@ final class Waiters {
    */
   void changed(String key, List<Runnable> after) {
     synchronized (this) {
-      List<TokenWaiter<?>> waiting = byKey.get(key);
+      List<Waiter.Token<?>> waiting = byKey.get(key);
       if (waiting == null) {
         return;
       }
-      List<TokenWaiter<?>> done = null;
-      for (TokenWaiter<?> waiter : waiting) {
+      List<Waiter.Token<?>> done = null;
+      for (Waiter.Token<?> waiter : waiting) {
         boolean complete;
         try {
           complete = waiter.check(key);
@@ -439,7 +438,7 @@ final class Waiters {
         }
       }
       if (done != null) {
-        for (TokenWaiter<?> waiter : done) {
+        for (Waiter.Token<?> waiter : done) {
           Runnable result = waiter.result();
           after.add(() -> finish(waiter, result));
         }
@@ -531,163 +530,5 @@ final class Waiters {
       throw e;
     }
     return new IllegalStateException(cause);
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // The waits
-  // ---------------------------------------------------------------------------------------------
-
-  /** One wait: the future the caller holds, with its deadline on the ticker. */
-  private abstract static class Waiter<T> extends CompletableFuture<T> {
-    final Waiters owner;
-    final Duration timeout;
-    final long deadline;
-
-    /** Still indexed, neither satisfied nor ended; under the owner's monitor. */
-    boolean pending = true;
-
-    Waiter(Waiters owner, Duration timeout) {
-      this.owner = owner;
-      this.timeout = timeout;
-      this.deadline = owner.deadline(timeout);
-    }
-
-    /** How this wait ends for {@code why}, to run outside the monitor; under it. */
-    abstract Runnable end(End why);
-  }
-
-  private static final class AckWaiter<T> extends Waiter<Written<T>> {
-    final String key;
-    final Consistency consistency;
-    final long sequence;
-    final Set<ReplicaId> group;
-    final int needed;
-
-    /** For a write that changed nothing: whether a peer holds the replica's writes to the key. */
-    final Predicate<ReplicaId> holds;
-
-    final Written<T> written;
-    final Set<ReplicaId> acknowledged = new TreeSet<>();
-
-    AckWaiter(
-        Waiters owner,
-        Duration timeout,
-        String key,
-        Consistency consistency,
-        long sequence,
-        Set<ReplicaId> group,
-        int needed,
-        Predicate<ReplicaId> holds,
-        Written<T> written) {
-      super(owner, timeout);
-      this.key = key;
-      this.consistency = consistency;
-      this.sequence = sequence;
-      this.group = Set.copyOf(group);
-      this.needed = needed;
-      this.holds = holds;
-      this.written = written;
-    }
-
-    void succeed() {
-      complete(written);
-    }
-
-    @Override
-    Runnable end(End why) {
-      String because =
-          switch (why) {
-            case CLOSED -> "was not confirmed before the replica closed";
-            case TIMED_OUT -> "was not confirmed in time";
-            case INTERRUPTED -> "was interrupted while waiting for acknowledgements";
-          };
-      Set<ReplicaId> waitingFor = new TreeSet<>(group);
-      waitingFor.removeAll(acknowledged);
-      WriteTimeoutException e =
-          new WriteTimeoutException(
-              key,
-              consistency,
-              timeout,
-              owner.self,
-              acknowledged,
-              waitingFor,
-              needed,
-              written.token(),
-              because);
-      return () -> completeExceptionally(e);
-    }
-  }
-
-  private static final class TokenWaiter<T> extends Waiter<T> {
-    final int writes;
-    final List<Unseen> unseen;
-    final Supplier<T> value;
-
-    /** The keys of the writes it waited for at first: where it is indexed. */
-    final Set<String> indexedUnder;
-
-    /** Set when a write contradicted the value held: the read fails with it. */
-    RuntimeException failure;
-
-    TokenWaiter(
-        Waiters owner, Duration timeout, int writes, List<Unseen> unseen, Supplier<T> value) {
-      super(owner, timeout);
-      this.writes = writes;
-      this.unseen = new ArrayList<>(unseen);
-      this.value = value;
-      this.indexedUnder = keys();
-    }
-
-    /** The keys of the writes not seen yet. */
-    Set<String> keys() {
-      Set<String> keys = new TreeSet<>();
-      for (Unseen write : unseen) {
-        keys.add(write.key());
-      }
-      return keys;
-    }
-
-    /** Drops the writes of {@code key} now seen; true if none is left. Under both locks. */
-    boolean check(String key) {
-      unseen.removeIf(write -> write.key().equals(key) && write.seen().getAsBoolean());
-      return unseen.isEmpty();
-    }
-
-    /** The completion of a read that saw everything (or a contradiction): reads the value now. */
-    Runnable result() {
-      if (failure != null) {
-        RuntimeException e = failure;
-        return () -> completeExceptionally(e);
-      }
-      T read = value.get();
-      return () -> complete(read);
-    }
-
-    @Override
-    Runnable end(End why) {
-      String because =
-          switch (why) {
-            case CLOSED -> "and the replica closed";
-            case TIMED_OUT -> "within " + timeout;
-            case INTERRUPTED -> "and the reading thread was interrupted";
-          };
-      ReadTimeoutException e =
-          new ReadTimeoutException(owner.self.toString(), unseen.size(), writes, keys(), because);
-      return () -> completeExceptionally(e);
-    }
-  }
-
-  private static final class DrainWaiter extends Waiter<Boolean> {
-    final BooleanSupplier drained;
-
-    DrainWaiter(Waiters owner, Duration timeout, BooleanSupplier drained) {
-      super(owner, timeout);
-      this.drained = drained;
-    }
-
-    @Override
-    Runnable end(End why) {
-      return () -> complete(false);
-    }
   }
 }
