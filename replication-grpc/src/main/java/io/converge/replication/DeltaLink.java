@@ -1,5 +1,6 @@
 package io.converge.replication;
 
+import io.converge.clocks.ReplicaId;
 import io.converge.replication.transport.Transport;
 import io.converge.replication.wire.v1.DeltaBatch;
 import io.converge.replication.wire.v1.FullStateChunk;
@@ -35,6 +36,12 @@ final class DeltaLink {
    * PeerSession#MAX_PARTIAL_BATCHES_IN_FLIGHT}, or more in tests that need each write sent alone.
    */
   private int maxPartialBatchesInFlight = PeerSession.MAX_PARTIAL_BATCHES_IN_FLIGHT;
+
+  /**
+   * How long, in ticker nanoseconds, deltas that would make a batch that is not full wait for more
+   * writes before they go (0: they never wait); see {@code Replica.Builder#batchLinger}.
+   */
+  private long lingerNanos;
 
   private final OutboundLog log = new OutboundLog();
   private long nextSequence = 1;
@@ -145,11 +152,60 @@ final class DeltaLink {
       return;
     }
     int budget = Math.max(1, transport.maxMessageBytes() / 2);
+    long now = scheduler.ticker().read();
+    boolean partialAllowed =
+        lingerNanos == 0 || (peer.lingerSince >= 0 && now - peer.lingerSince >= lingerNanos);
     for (DeltaBatch batch :
         peer.nextBatches(
-            log, nextSequence, budget, maxPartialBatchesInFlight, scheduler.ticker().read())) {
+            log, nextSequence, budget, maxPartialBatchesInFlight, now, partialAllowed)) {
       fx.send(peer.id, batch, batch.getDeltasCount());
     }
+    if (lingerNanos > 0) {
+      linger(peer, now, fx);
+    }
+  }
+
+  /**
+   * With a linger: notes since when deltas wait unsent to a peer, and arms one timer that sends
+   * them at the linger's end (or later, if a batch in flight or the window still holds them back
+   * then: its Ack sends them). Under the lock; the timer is armed after it.
+   */
+  private void linger(Peer peer, long now, Effects fx) {
+    if (peer.sent >= nextSequence - 1) {
+      peer.lingerSince = -1; // nothing waits
+      return;
+    }
+    if (peer.lingerSince < 0) {
+      peer.lingerSince = now;
+    }
+    if (!peer.lingerArmed) {
+      peer.lingerArmed = true;
+      ReplicaId id = peer.id;
+      Duration delay = Duration.ofNanos(Math.max(0, peer.lingerSince + lingerNanos - now));
+      fx.after.add(() -> scheduler.schedule(delay, () -> lingerEnds(id)));
+    }
+  }
+
+  /** A linger's timer: sends the peer what waited for it. On the scheduler; takes the lock. */
+  private void lingerEnds(ReplicaId id) {
+    Effects fx = engine.newEffects();
+    synchronized (lock) {
+      Peer peer = engine.knownPeer(id);
+      if (peer == null || engine.closed()) {
+        return;
+      }
+      peer.lingerArmed = false;
+      sendMore(peer, fx);
+    }
+    fx.run();
+  }
+
+  /**
+   * Makes deltas that would make a batch that is not full wait up to {@code linger} for more writes
+   * (see {@code Replica.Builder#batchLinger}). Before the engine starts.
+   */
+  void batchLinger(Duration linger) {
+    this.lingerNanos = linger.toNanos();
   }
 
   /**

@@ -16,6 +16,15 @@ final class Peer extends PeerSession {
   /** {@link WriteProofs#ownWrites} when {@link #session} started. */
   long sessionStamp;
 
+  /**
+   * With a batch linger ({@code DeltaLink.batchLinger}): the ticker time since which deltas wait
+   * unsent to this peer, or -1 while none does; and whether the timer that ends the linger is
+   * armed.
+   */
+  long lingerSince = -1;
+
+  boolean lingerArmed;
+
   long lagMillis = -1;
   boolean connected;
   Long lastContact;

@@ -215,6 +215,16 @@ class PeerSession {
    * @param now the current time, for round-trip samples
    */
   List<DeltaBatch> nextBatches(OutboundLog log, long next, int budget, int maxPartial, long now) {
+    return nextBatches(log, next, budget, maxPartial, now, true);
+  }
+
+  /**
+   * {@link #nextBatches(OutboundLog, long, int, int, long)}, where a batch that is not full goes
+   * only if {@code partialAllowed} (false while a linger holds it for more writes; full batches go
+   * whatever it says).
+   */
+  List<DeltaBatch> nextBatches(
+      OutboundLog log, long next, int budget, int maxPartial, long now, boolean partialAllowed) {
     List<DeltaBatch> out = new ArrayList<>(1);
     long first = log.firstSequence(next);
     if (sent < first - 1) {
@@ -242,7 +252,7 @@ class PeerSession {
     // Counted before any is sent here: batches beyond what was sent before (a refused send, a
     // go-back) are no longer in flight.
     int batches = batchesInFlight();
-    if (batches >= maxPartial
+    if ((batches >= maxPartial || !partialAllowed)
         && limit - sent < MAX_DELTAS_PER_BATCH
         && BATCH_OVERHEAD + log.bytesBetween(sent, limit) <= budget) {
       return out; // they would make one batch that is not full: it waits (not rebuilt each time)
@@ -266,11 +276,11 @@ class PeerSession {
       sent = sequence;
     }
     if (batch != null) {
-      if (batches < maxPartial) {
+      if (batches < maxPartial && partialAllowed) {
         out.add(sent(batch, now));
       } else {
-        // Not full, and batches are in flight: it waits for their Ack, gathering the writes made
-        // meanwhile into one batch.
+        // Not full, and batches are in flight (or a linger holds it): it waits for their Ack (or
+        // the linger's end), gathering the writes made meanwhile into one batch.
         sent = batch.firstSequence() - 1;
       }
     }

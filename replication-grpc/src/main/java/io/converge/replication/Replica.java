@@ -546,6 +546,9 @@ public final class Replica implements AutoCloseable {
     /** The default {@link #maxKeyBytes}: 256 MiB. */
     public static final long DEFAULT_MAX_KEY_BYTES = 256L * 1024 * 1024;
 
+    /** The longest {@link #batchLinger}: 1 s. */
+    public static final Duration MAX_BATCH_LINGER = Duration.ofSeconds(1);
+
     /** The largest {@link #maxKeyBytes}: the largest array a JVM allocates, about 2 GiB. */
     public static final long MAX_KEY_BYTES_LIMIT = Integer.MAX_VALUE - 8;
 
@@ -811,6 +814,26 @@ public final class Replica implements AutoCloseable {
      */
     public Builder maxKeyBytes(long bytes) {
       assembly.maxKeyBytes(bytes);
+      return this;
+    }
+
+    /**
+     * Sets how long a write's delta may wait for more writes to the same peer before it leaves in a
+     * batch that is not full. Default zero: a write leaves at once when no batch is in flight to
+     * the peer, and otherwise with the next Ack (the lowest lag; a busy link then carries about one
+     * message, and one Ack, per round trip). A linger of a few milliseconds trades that much lag
+     * for fewer, larger messages when round trips are short and writes frequent, which is where
+     * most of the CPU per update goes (see BENCHMARKS.md). A full batch leaves at once whatever the
+     * linger; a linger never delays a write beyond it, plus the wait for a batch in flight.
+     *
+     * @param linger from zero to {@link #MAX_BATCH_LINGER}, on the replica's ticker
+     * @return this builder
+     * @throws NullPointerException if {@code linger} is null
+     * @throws IllegalArgumentException if {@code linger} is negative or over the maximum; the
+     *     message names it
+     */
+    public Builder batchLinger(Duration linger) {
+      assembly.batchLinger(linger);
       return this;
     }
 

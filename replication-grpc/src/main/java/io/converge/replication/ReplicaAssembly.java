@@ -54,6 +54,7 @@ final class ReplicaAssembly {
   private final Map<String, Consistency> consistencyByPrefix = new LinkedHashMap<>();
   private Duration writeTimeout = Replica.Builder.DEFAULT_WRITE_TIMEOUT;
   private long maxKeyBytes = Replica.Builder.DEFAULT_MAX_KEY_BYTES;
+  private Duration batchLinger = Duration.ZERO;
   private long fullStateBudgetBytes = FullStateExchange.FULL_STATE_BUDGET_BYTES;
   private int fullStateChunkBytes = FullStateExchange.FULL_STATE_CHUNK_BYTES;
   private final Map<String, Key<?>> keys = new LinkedHashMap<>();
@@ -135,6 +136,15 @@ final class ReplicaAssembly {
       throw new IllegalArgumentException("maxLogEntries must be >= 1: entries=" + entries);
     }
     this.maxLogEntries = entries;
+  }
+
+  void batchLinger(Duration linger) {
+    Objects.requireNonNull(linger, "linger");
+    if (linger.isNegative() || linger.compareTo(Replica.Builder.MAX_BATCH_LINGER) > 0) {
+      throw new IllegalArgumentException(
+          "batchLinger must be between 0 and " + Replica.Builder.MAX_BATCH_LINGER + ": " + linger);
+    }
+    this.batchLinger = linger;
   }
 
   void maxKeyBytes(long bytes) {
@@ -268,6 +278,7 @@ final class ReplicaAssembly {
             clockSkewPolicy,
             listenerExecutor);
     engine.maxKeyBytes(maxKeyBytes);
+    engine.batchLinger(batchLinger);
     engine.fullStateBudget(fullStateBudgetBytes, fullStateChunkBytes);
     if (recovered != null) {
       engine.restore(recovered);

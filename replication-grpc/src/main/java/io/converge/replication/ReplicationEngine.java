@@ -428,6 +428,11 @@ final class ReplicationEngine implements Transport.Listener {
     link.maxPartialBatchesInFlight(batches);
   }
 
+  /** See {@code Replica.Builder#batchLinger}. Before {@link #start}. */
+  void batchLinger(Duration linger) {
+    link.batchLinger(linger);
+  }
+
   /**
    * Sets the largest full state of one key this replica accepts from a peer, which also bounds what
    * one peer's partial states may hold here together. Before {@link #start}.

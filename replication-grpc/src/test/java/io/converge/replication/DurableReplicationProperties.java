@@ -13,6 +13,7 @@ import io.converge.replication.transport.InMemoryNetwork;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +21,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -50,15 +53,19 @@ import org.junit.jupiter.api.Test;
  * the unacknowledged ones that survived), every acknowledged write's token is seen everywhere, and
  * no message of this honest run was refused.
  *
- * <h2>Waits on real time</h2>
+ * <h2>Waits</h2>
  *
- * Until the engine's waits read the simulation's clock, a wait would block the thread that drives
- * the virtual time (nothing can arrive while it waits). So every {@code QUORUM} write and token
- * read here has a zero timeout: its outcome is decided by what the replica holds at that instant,
- * which is a function of the seed. A {@code QUORUM} write therefore always times out at first (no
- * peer can have acknowledged during the call); whether it later reached a quorum is asked with a
- * {@code QUORUM} write that changes nothing, which waits until a quorum holds every write of the
- * replica to the key, those of its earlier incarnations included.
+ * A blocking wait would block the thread that drives the virtual time (nothing can arrive while it
+ * waits), so the blocking {@code QUORUM} writes and token reads here have a zero timeout: their
+ * outcome is decided by what the replica holds at that instant, which is a function of the seed.
+ * Such a {@code QUORUM} write therefore always times out at first (no peer can have acknowledged
+ * during the call); whether it later reached a quorum is asked with a {@code QUORUM} write that
+ * changes nothing, which waits until a quorum holds every write of the replica to the key, those of
+ * its earlier incarnations included. The async steps wait for real: a {@code writeAsync} at {@code
+ * QUORUM} or a {@code getAsync} with a token, with a timeout of up to 300 ms on the replicas'
+ * ticker, which is the network's virtual time; their futures complete while the network advances
+ * (an acknowledgement, an arriving write, the timer), and what they promise is checked then, in
+ * their callbacks, so a run with waits still replays from its seed.
  *
  * <h2>Seeds</h2>
  *
@@ -148,6 +155,16 @@ final class DurableReplicationProperties {
     private int tokenReads;
     private int tokenReadsReturned;
     private int quorumConfirmed;
+    private int asyncWrites;
+    private int asyncConfirmed;
+    private int asyncReads;
+    private int asyncReadsReturned;
+
+    /** What a callback of an async write or read found wrong: thrown after the step's advance. */
+    private final List<AssertionError> asyncFailures = new ArrayList<>();
+
+    /** The tokens of async writes, known when their futures complete. */
+    private final Map<SimulatedWrite, CausalToken> lateTokens = new HashMap<>();
 
     private record FailedWrite(SimulatedWrite write, Object before, SimulatedDisk.Crash crash) {}
 
@@ -179,6 +196,7 @@ final class DurableReplicationProperties {
         for (int i = 0; i < steps; i++) {
           step();
           network.advance(Duration.ofMillis(random.nextInt(60)));
+          throwAsyncFailure();
         }
         settle();
         return snapshot();
@@ -205,6 +223,8 @@ final class DurableReplicationProperties {
         }
       } else if (choice < 92) {
         restartOne();
+      } else {
+        asyncWait();
       }
     }
 
@@ -363,24 +383,46 @@ final class DurableReplicationProperties {
      */
     private void tokenRead() {
       Replica reader = randomRunning();
-      List<SimulatedWrite> acknowledged =
-          writes.stream().filter(w -> w.outcome == SimulatedWrite.Outcome.ACKNOWLEDGED).toList();
-      if (reader == null || acknowledged.isEmpty()) {
+      if (reader == null) {
         return;
       }
-      SimulatedWrite w = acknowledged.get(random.nextInt(acknowledged.size()));
-      CausalToken token = w.token;
-      List<SimulatedWrite> covered = new ArrayList<>(List.of(w));
-      if (random.nextBoolean()) {
-        SimulatedWrite other = acknowledged.get(random.nextInt(acknowledged.size()));
-        token = token.and(other.token);
-        covered.add(other);
+      List<SimulatedWrite> covered = new ArrayList<>();
+      CausalToken token = randomToken(covered);
+      if (token == null) {
+        return;
       }
-      token = CausalToken.fromBytes(token.toByteArray());
       tokenReads++;
-      if (read(reader, w.key, token, covered)) {
+      if (read(reader, covered.get(0).key, token, covered)) {
         tokenReadsReturned++;
       }
+    }
+
+    /**
+     * The token of one acknowledged write or two joined, passed through bytes as a client carries
+     * it between regions; adds the writes to {@code covered}. Null if no write has a token yet.
+     */
+    private CausalToken randomToken(List<SimulatedWrite> covered) {
+      List<SimulatedWrite> acknowledged =
+          writes.stream()
+              .filter(w -> w.outcome == SimulatedWrite.Outcome.ACKNOWLEDGED && tokenOf(w) != null)
+              .toList();
+      if (acknowledged.isEmpty()) {
+        return null;
+      }
+      SimulatedWrite w = acknowledged.get(random.nextInt(acknowledged.size()));
+      CausalToken token = tokenOf(w);
+      covered.add(w);
+      if (random.nextBoolean()) {
+        SimulatedWrite other = acknowledged.get(random.nextInt(acknowledged.size()));
+        token = token.and(tokenOf(other));
+        covered.add(other);
+      }
+      return CausalToken.fromBytes(token.toByteArray());
+    }
+
+    /** A write's token: known when it returned, or when its async future completed; else null. */
+    private CausalToken tokenOf(SimulatedWrite w) {
+      return w.token != null ? w.token : lateTokens.get(w);
     }
 
     /** Reads with a token and checks the outcome; returns whether the read returned. */
@@ -406,6 +448,171 @@ final class DurableReplicationProperties {
       }
       assertTrue(reader.hasSeen(token), () -> reader + " returned but has not seen the token");
       return true;
+    }
+
+    // --- Waits on the simulation's clock --------------------------------------------------------
+
+    /**
+     * A QUORUM write or a token read through the async API with a timeout on the virtual time (up
+     * to 300 ms): its future completes while the network advances, when the peers acknowledge, the
+     * writes arrive, or the timer fires; what it promises is checked then, in its callback.
+     */
+    private void asyncWait() {
+      Replica replica = randomRunning();
+      if (replica == null) {
+        return;
+      }
+      Duration timeout = Duration.ofMillis(random.nextInt(300));
+      if (random.nextBoolean()) {
+        List<String> elements = SimulationKeys.ELEMENTS;
+        String element = elements.get(random.nextInt(elements.size()));
+        int amount = 1 + random.nextInt(5);
+        Key<GCounter> numbered =
+            SimulationKeys.FAMILY.get(random.nextInt(SimulationKeys.FAMILY.size()));
+        int choice = random.nextInt(SimulationKeys.MUTATIONS);
+        asyncQuorumWrite(
+            replica, SimulationKeys.mutation(choice, replica, element, amount, numbered), timeout);
+      } else {
+        asyncTokenRead(replica, timeout);
+      }
+    }
+
+    private <T extends DeltaCrdt<T>> void asyncQuorumWrite(
+        Replica replica, SimulationKeys.Mutation<T> mutation, Duration timeout) {
+      Key<T> key = mutation.key();
+      ReplicaId me = replica.self();
+      List<T> delta = new ArrayList<>(1);
+      UnaryOperator<T> capture =
+          state -> {
+            T next = mutation.op().apply(state);
+            next.delta().ifPresent(delta::add);
+            return next;
+          };
+      CompletableFuture<Written<T>> future =
+          replica.writeAsync(key, capture, Consistency.QUORUM, timeout);
+      asyncWrites++;
+      // Committed here before writeAsync returned (a simulated store commits on this thread).
+      SimulatedWrite w =
+          delta.isEmpty()
+              ? null
+              : record(me, key, delta.get(0), null, SimulatedWrite.Outcome.ACKNOWLEDGED);
+      String what = w == null ? "no-op on " + key.name() + " on " + me : w.toString();
+      note(what + " QUORUM async, timeout " + timeout.toMillis() + " ms");
+      future.whenComplete(
+          (written, failure) -> {
+            if (failure != null) {
+              WriteTimeoutException e = (WriteTimeoutException) unwrap(failure);
+              if (w != null) {
+                lateTokens.put(w, e.token());
+              }
+              note(what + " QUORUM async timed out");
+              return;
+            }
+            if (w != null) {
+              lateTokens.put(w, written.token());
+            }
+            asyncConfirmed++;
+            note(what + " QUORUM async returned");
+            checked(
+                () -> {
+                  if (w != null) {
+                    assertHeldByAnother(w, "an async QUORUM write returned");
+                  } else {
+                    assertQuorumHolds(
+                        me, key, "an async QUORUM write that changes nothing returned");
+                  }
+                });
+          });
+    }
+
+    private void asyncTokenRead(Replica reader, Duration timeout) {
+      List<SimulatedWrite> covered = new ArrayList<>();
+      CausalToken token = randomToken(covered);
+      if (token == null) {
+        return;
+      }
+      asyncTokenRead(reader, covered.get(0).key, token, covered, timeout);
+    }
+
+    private <T extends DeltaCrdt<T>> void asyncTokenRead(
+        Replica reader, Key<T> key, CausalToken token, List<SimulatedWrite> covered, Duration due) {
+      asyncReads++;
+      long deadline = network.now().plus(due).toNanos();
+      DurableCluster.Node node = cluster.node(reader.self());
+      note("async token read of " + key.name() + " on " + reader.self() + ", timeout " + due);
+      reader
+          .getAsync(key, token, due)
+          .whenComplete(
+              (value, failure) ->
+                  checked(
+                      () -> {
+                        if (failure == null) {
+                          asyncReadsReturned++;
+                          note("async token read on " + reader.self() + " returned");
+                          for (SimulatedWrite w : covered) {
+                            if (w.key.equals(key)) {
+                              assertTrue(
+                                  SimulatedWrite.includes(value, w.delta),
+                                  () -> "async token read returned " + value + " without " + w);
+                            }
+                          }
+                          return;
+                        }
+                        assertTrue(
+                            unwrap(failure) instanceof ReadTimeoutException, failure::toString);
+                        note("async token read on " + reader.self() + " timed out");
+                        if (network.now().toNanos() >= deadline && node.isUp()) {
+                          boolean all =
+                              covered.stream()
+                                  .allMatch(
+                                      w -> SimulatedWrite.includes(reader.get(w.key), w.delta));
+                          assertTrue(
+                              !all, () -> reader + " held the token's writes at its timeout");
+                        }
+                      }));
+    }
+
+    /** Runs a check in a future's callback, keeping what it finds for the step to throw. */
+    private void checked(Runnable check) {
+      try {
+        check.run();
+      } catch (AssertionError e) {
+        asyncFailures.add(e);
+      } catch (RuntimeException e) {
+        asyncFailures.add(new AssertionError("a callback threw: " + e, e));
+      }
+    }
+
+    private void throwAsyncFailure() {
+      if (!asyncFailures.isEmpty()) {
+        AssertionError first = asyncFailures.get(0);
+        throw new AssertionError(first.getMessage() + ": " + this, first);
+      }
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+      return failure instanceof CompletionException && failure.getCause() != null
+          ? failure.getCause()
+          : failure;
+    }
+
+    /**
+     * A write that a QUORUM wait confirmed is held by at least one other replica (a quorum of
+     * three): a running one now, or a crashed one when it crashed.
+     */
+    private void assertHeldByAnother(SimulatedWrite w, String why) {
+      int holders = 0;
+      for (DurableCluster.Node node : cluster.nodes()) {
+        if (node.id.equals(w.writer)) {
+          continue;
+        }
+        Object value = node.isUp() ? node.replica.get(w.key) : atCrash.get(node.id).get(w.key);
+        if (SimulatedWrite.includes(value, w.delta)) {
+          holders++;
+        }
+      }
+      int found = holders;
+      assertTrue(found >= 1, () -> why + ", but no other replica holds " + w);
     }
 
     // --- Faults ---------------------------------------------------------------------------------
@@ -502,10 +709,10 @@ final class DurableReplicationProperties {
       }
       for (Replica replica : cluster.running()) {
         for (SimulatedWrite w : writes) {
-          if (w.outcome == SimulatedWrite.Outcome.ACKNOWLEDGED) {
-            assertTrue(
-                replica.hasSeen(w.token), () -> replica + " has not seen " + w + ": " + this);
-            assertTrue(read(replica, w.key, w.token, List.of(w)), "a token read timed out");
+          CausalToken token = tokenOf(w);
+          if (w.outcome == SimulatedWrite.Outcome.ACKNOWLEDGED && token != null) {
+            assertTrue(replica.hasSeen(token), () -> replica + " has not seen " + w + ": " + this);
+            assertTrue(read(replica, w.key, token, List.of(w)), "a token read timed out");
           }
         }
         assertEquals(
@@ -514,6 +721,7 @@ final class DurableReplicationProperties {
             "rejections in an honest run: " + replica.stats() + ", " + this);
       }
       assertEquals(0L, network.stats().droppedRefused(), "bytes refused in an honest run");
+      throwAsyncFailure();
     }
 
     private boolean holdsEverywhere(Map<Key<?>, Object> expected) {
@@ -567,7 +775,15 @@ final class DurableReplicationProperties {
           + tokenReadsReturned
           + " returned), quorumConfirmed="
           + quorumConfirmed
-          + ", network="
+          + ", asyncWrites="
+          + asyncWrites
+          + " ("
+          + asyncConfirmed
+          + " confirmed), asyncReads="
+          + asyncReads
+          + " ("
+          + asyncReadsReturned
+          + " returned), network="
           + network
           + "]\n  "
           + String.join("\n  ", log.subList(Math.max(0, log.size() - 60), log.size()));

@@ -1,6 +1,7 @@
 package io.converge.replication;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.converge.crdt.GCounter;
@@ -68,6 +69,47 @@ final class EngineFlowControlTest {
     for (int i = 0; i < updates; i++) {
       writer.update(VISITS, c -> c.increment(writer.self(), 1));
     }
+  }
+
+  @Test
+  void batchLinger_writesOfTheLingerLeaveTogether_atItsEnd_notBefore() {
+    Replica r1 =
+        cluster.start(
+            "r1",
+            b ->
+                b.key(VISITS)
+                    .batchLinger(Duration.ofMillis(20))
+                    .resendInterval(Duration.ofSeconds(10))
+                    .antiEntropyInterval(Duration.ofHours(1)));
+    Replica r2 = start("r2", Replica.Builder.DEFAULT_MAX_LOG_ENTRIES);
+    cluster.advance(Duration.ofSeconds(1));
+    long before = messages(r1, r2);
+
+    burst(r1, 3); // an idle link: without a linger the first would leave at once
+    cluster.advance(Duration.ofMillis(5));
+    burst(r1, 2);
+    cluster.advance(Duration.ofMillis(10)); // 15 ms into the linger
+    assertEquals(0, messages(r1, r2) - before, "nothing leaves before the linger ends");
+    assertEquals(0, r2.get(VISITS).value());
+
+    cluster.advance(Duration.ofMillis(30)); // the linger ended at 20 ms; the network delays 1-5
+    assertEquals(1, messages(r1, r2) - before, "the five writes in one batch");
+    assertEquals(5, r2.get(VISITS).value());
+    assertEquals(5, r2.stats().deltasReceived());
+  }
+
+  @Test
+  void batchLinger_outOfRange_refusedNamingIt() {
+    IllegalArgumentException negative =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Replica.builder().batchLinger(Duration.ofMillis(-1)));
+    assertTrue(negative.getMessage().contains("PT-0.001S"), negative::getMessage);
+    IllegalArgumentException tooLong =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Replica.builder().batchLinger(Duration.ofSeconds(2)));
+    assertTrue(tooLong.getMessage().contains("PT2S"), tooLong::getMessage);
   }
 
   @Test

@@ -59,6 +59,33 @@ final class PeerSessionTest {
   }
 
   @Test
+  void lingerHoldsAPartialBatch_evenOnAnIdleLink_butNotAFullOne() {
+    write(3);
+    List<DeltaBatch> held =
+        peer.nextBatches(log, next, BUDGET, PeerSession.MAX_PARTIAL_BATCHES_IN_FLIGHT, 0, false);
+    assertTrue(held.isEmpty(), "a partial batch waits while a linger holds it");
+    assertEquals(0, peer.sent);
+
+    write(PeerSession.MAX_DELTAS_PER_BATCH);
+    List<DeltaBatch> full =
+        peer.nextBatches(log, next, BUDGET, PeerSession.MAX_PARTIAL_BATCHES_IN_FLIGHT, MS, false);
+    assertEquals(List.of(1L), firstSequences(full), "a full batch goes whatever the linger");
+    assertEquals(PeerSession.MAX_DELTAS_PER_BATCH, full.get(0).getDeltasCount());
+
+    // The linger ends while the full batch is in flight: the three left over wait for its Ack,
+    // as without a linger, and then leave together.
+    assertTrue(
+        peer.nextBatches(log, next, BUDGET, PeerSession.MAX_PARTIAL_BATCHES_IN_FLIGHT, MS, true)
+            .isEmpty());
+    peer.acknowledged(PeerSession.MAX_DELTAS_PER_BATCH, 2 * MS);
+    List<DeltaBatch> rest =
+        peer.nextBatches(
+            log, next, BUDGET, PeerSession.MAX_PARTIAL_BATCHES_IN_FLIGHT, 2 * MS, true);
+    assertEquals(List.of((long) PeerSession.MAX_DELTAS_PER_BATCH + 1), firstSequences(rest));
+    assertEquals(3, rest.get(0).getDeltasCount());
+  }
+
+  @Test
   void fullBatchesGoWhateverIsInFlight_theWindowBoundsThem() {
     write(1);
     send(0);

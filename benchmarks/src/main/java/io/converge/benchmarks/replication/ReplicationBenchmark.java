@@ -119,6 +119,13 @@ public final class ReplicationBenchmark implements Callable<Integer> {
   private Long resendIntervalMs;
 
   @Option(
+      names = "--linger-ms",
+      description =
+          "Converge's batch linger (Replica.Builder#batchLinger), ms: how long a write may wait for"
+              + " more writes to the same peer (default: the library's, 0).")
+  private Double lingerMs;
+
+  @Option(
       names = "--step-warmup",
       description = "Warmup seconds of a step (default: 3; --quick: 1).")
   private Double stepWarmup;
@@ -336,7 +343,8 @@ public final class ReplicationBenchmark implements Callable<Integer> {
                   seconds(m),
                   seconds(drainTimeout),
                   durable,
-                  resendIntervalMs == null ? null : Duration.ofMillis(resendIntervalMs)));
+                  resendIntervalMs == null ? null : Duration.ofMillis(resendIntervalMs),
+                  lingerMs == null ? null : Duration.ofNanos((long) (lingerMs * 1_000_000))));
       printThroughput(r);
       out.printf(
           "  bytes on the wire: %,d envelope bytes sent = %.1f bytes/update; %,d deltas sent ="
@@ -515,7 +523,8 @@ public final class ReplicationBenchmark implements Callable<Integer> {
       case CONVERGE ->
           "3 replicas (r1, r2, r3), gRPC plaintext on 127.0.0.1, "
               + (durable ? "durable (RocksDB, fsync always)" : "in memory")
-              + ", writeAsync() + subscribe()";
+              + ", writeAsync() + subscribe()"
+              + (lingerMs == null ? "" : ", batch linger " + lingerMs + " ms");
       case PEKKO_TUNED ->
           "Pekko Distributed Data 1.7.0, 3 cluster nodes over Artery TCP on 127.0.0.1 (each"
               + " behind a byte-counting relay), in memory, WriteLocal, Subscribe; gossip-interval "

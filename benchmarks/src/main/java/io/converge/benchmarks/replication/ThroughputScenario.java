@@ -47,6 +47,7 @@ final class ThroughputScenario {
    * @param drainTimeout how long to wait, after the last update, for every update to be visible
    * @param durable whether the replicas keep their state in RocksDB with fsync on every write
    * @param resendInterval the replicas' resend interval, or null for the library's default
+   * @param batchLinger the replicas' batch linger, or null for the library's default (zero)
    */
   record Config(
       int rate,
@@ -55,7 +56,8 @@ final class ThroughputScenario {
       Duration measure,
       Duration drainTimeout,
       boolean durable,
-      Duration resendInterval) {}
+      Duration resendInterval,
+      Duration batchLinger) {}
 
   /**
    * What one run measured; counts and rates are of the measurement window unless named otherwise.
@@ -232,6 +234,9 @@ final class ThroughputScenario {
             .drainTimeout(Duration.ofSeconds(1));
     if (c.resendInterval() != null) {
       b.resendInterval(c.resendInterval());
+    }
+    if (c.batchLinger() != null) {
+      b.batchLinger(c.batchLinger());
     }
     if (dataRoot != null) {
       b.dataDirectory(dataRoot.resolve(id)).fsyncPolicy(FsyncPolicy.always());

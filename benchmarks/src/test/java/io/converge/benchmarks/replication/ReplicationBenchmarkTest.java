@@ -38,6 +38,7 @@ class ReplicationBenchmarkTest {
                 Duration.ofSeconds(1),
                 Duration.ofSeconds(10),
                 false,
+                null,
                 null));
 
     OpenLoop.Figures f = r.load();
