@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * What ties a {@link ReplicationEngine} to its {@link DurableStore}: rebuilds the state from what
@@ -135,7 +136,12 @@ final class Durability {
       Slot<?> slot = engine.slot(name);
       if (slot != null) {
         Object state = slot.state;
-        states.add(new Persistence.State(name, slot.key.typeName(), () -> slot.encode(state)));
+        // The encoding of this version if a digest or a transfer made it (shared, see
+        // EncodedStates), else made on the store's thread (states are immutable).
+        AntiEntropyRounds rounds = engine.antiEntropy();
+        byte[] cached = rounds.encodings().get(name, state, rounds.ticks());
+        Supplier<byte[]> encoding = cached != null ? () -> cached : () -> slot.encode(state);
+        states.add(new Persistence.State(name, slot.key.typeName(), encoding));
       }
     }
     persistence.checkpoint(states);

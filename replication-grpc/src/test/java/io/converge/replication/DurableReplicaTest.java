@@ -10,6 +10,7 @@ import io.converge.clocks.ReplicaId;
 import io.converge.crdt.GCounter;
 import io.converge.crdt.LWWRegister;
 import io.converge.crdt.ORSet;
+import io.converge.replication.codec.CrdtCodec;
 import io.converge.replication.codec.ElementCodec;
 import io.converge.replication.store.FsyncPolicy;
 import io.converge.replication.store.StoreException;
@@ -17,6 +18,9 @@ import io.converge.replication.transport.InMemoryNetwork;
 import io.converge.replication.transport.Transport;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -131,6 +135,46 @@ final class DurableReplicaTest {
     }
     try (Replica r = onSystemTime(InMemoryNetwork.builder().seed(6).build(), "r1", dir)) {
       assertEquals(Set.of("seen 1"), r.get(TAGS).elements(), "the listener's write is durable");
+    }
+  }
+
+  @Test
+  void checkpointAtClose_reusesTheEncodingItsDigestMade() {
+    List<Object> encoded = Collections.synchronizedList(new ArrayList<>());
+    CrdtCodec<ORSet<String>> strings = CrdtCodec.orSet(ElementCodec.strings());
+    CrdtCodec<ORSet<String>> counting =
+        new CrdtCodec<>() {
+          @Override
+          public String typeName() {
+            return strings.typeName();
+          }
+
+          @Override
+          public byte[] encode(ORSet<String> state) {
+            encoded.add(state);
+            return strings.encode(state);
+          }
+
+          @Override
+          public ORSet<String> decode(byte[] bytes) {
+            return strings.decode(bytes);
+          }
+        };
+    Key<ORSet<String>> counted = Key.of("counted", counting, ORSet.empty());
+    ORSet<String> state;
+    try (Replica r =
+        replica(
+            network, "r1", dir, b -> b.key(counted).antiEntropyInterval(Duration.ofMillis(100)))) {
+      r.update(counted, s -> s.add(r.self(), "a"));
+      r.update(counted, s -> s.add(r.self(), "b"));
+      network.advance(Duration.ofMillis(150)); // one anti-entropy round: its digest encodes it
+      state = r.get(counted);
+      assertEquals(1, encoded.stream().filter(state::equals).count(), "the digest's encoding");
+    } // closing writes a last checkpoint, of this version
+    assertEquals(1, encoded.stream().filter(state::equals).count(), "the checkpoint shared it");
+    try (Replica r =
+        replica(InMemoryNetwork.builder().seed(6).build(), "r1", dir, b -> b.key(counted))) {
+      assertEquals(Set.of("a", "b"), r.get(counted).elements());
     }
   }
 
