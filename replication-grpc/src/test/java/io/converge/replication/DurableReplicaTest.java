@@ -141,25 +141,7 @@ final class DurableReplicaTest {
   @Test
   void checkpointAtClose_reusesTheEncodingItsDigestMade() {
     List<Object> encoded = Collections.synchronizedList(new ArrayList<>());
-    CrdtCodec<ORSet<String>> strings = CrdtCodec.orSet(ElementCodec.strings());
-    CrdtCodec<ORSet<String>> counting =
-        new CrdtCodec<>() {
-          @Override
-          public String typeName() {
-            return strings.typeName();
-          }
-
-          @Override
-          public byte[] encode(ORSet<String> state) {
-            encoded.add(state);
-            return strings.encode(state);
-          }
-
-          @Override
-          public ORSet<String> decode(byte[] bytes) {
-            return strings.decode(bytes);
-          }
-        };
+    CrdtCodec<ORSet<String>> counting = CountingCodec.orSetOfStrings(encoded);
     Key<ORSet<String>> counted = Key.of("counted", counting, ORSet.empty());
     ORSet<String> state;
     try (Replica r =

@@ -357,25 +357,7 @@ final class FullStateTransferTest {
   @Test
   void oneVersion_encodedOnceForItsDigestAndTheTransfersToEveryPeer() {
     List<Object> encoded = Collections.synchronizedList(new ArrayList<>());
-    CrdtCodec<ORSet<String>> strings = CrdtCodec.orSet(ElementCodec.strings());
-    CrdtCodec<ORSet<String>> counting =
-        new CrdtCodec<>() {
-          @Override
-          public String typeName() {
-            return strings.typeName();
-          }
-
-          @Override
-          public byte[] encode(ORSet<String> state) {
-            encoded.add(state);
-            return strings.encode(state);
-          }
-
-          @Override
-          public ORSet<String> decode(byte[] bytes) {
-            return strings.decode(bytes);
-          }
-        };
+    CrdtCodec<ORSet<String>> counting = CountingCodec.orSetOfStrings(encoded);
     Key<ORSet<String>> big = Key.of("counted", counting, ORSet.empty());
     Replica r1 = start("r1", b -> b.key(big));
     r1.update(big, s -> fill(s, r1, "c", 450));
