@@ -281,11 +281,10 @@ final class Persistence {
    * Not under the engine's lock.
    */
   void close() {
-    if (thread == null) {
-      kick();
-      return;
-    }
     kick();
+    if (thread == null) {
+      return; // drained on this thread (unless another thread is at it, which then finishes)
+    }
     thread.shutdown();
     try {
       if (!thread.awaitTermination(1, TimeUnit.MINUTES)) {

@@ -112,6 +112,14 @@ import java.util.function.UnaryOperator;
  */
 public final class Replica implements AutoCloseable {
 
+  // Design: this class is the public surface (the API and its documentation, most of its lines);
+  // it holds no state of its own but the engine, the scheduler it may own and the settings it was
+  // built with. The builder's settings, their checks and the assembly of a replica (store recovery,
+  // clock, scheduler, engine) are ReplicaAssembly's; the state (values, peers, logs) lives in
+  // ReplicationEngine and its components, guarded by the engine's one lock; the store is written
+  // on Persistence's thread. Which thread runs what (writes, futures, timers, listeners) is in
+  // package-info.java.
+
   private final ReplicationEngine engine;
   private final ScheduledExecutorService ownedExecutor;
   private final Duration drainTimeout;

@@ -157,7 +157,6 @@ final class ReplicationEngine implements Transport.Listener {
   /** QUORUM and ALL writes, causal-token reads and drains waiting; see {@link Waiters}. */
   private final Waiters waiters;
 
-  private boolean started;
   private boolean closed;
 
   private long deltasSent;
@@ -245,9 +244,6 @@ final class ReplicationEngine implements Transport.Listener {
   }
 
   void start() {
-    synchronized (lock) {
-      started = true;
-    }
     transport.start(self, this);
     link.start();
     antiEntropy.start();

@@ -105,23 +105,8 @@ final class Waiters {
       Predicate<ReplicaId> holdsNow,
       Written<T> written,
       List<Runnable> after) {
-    Waiter.Acks<T> waiter =
-        new Waiter.Acks<>(this, timeout, key, consistency, sequence, group, needed, null, written);
-    for (ReplicaId id : group) {
-      if (holdsNow.test(id)) {
-        waiter.acknowledged.add(id);
-      }
-    }
-    if (waiter.acknowledged.size() >= needed) {
-      return CompletableFuture.completedFuture(written);
-    }
-    synchronized (this) {
-      if (!register(waiter, after)) {
-        return waiter;
-      }
-      bySequence.computeIfAbsent(sequence, s -> new ArrayList<>(1)).add(waiter);
-    }
-    return waiter;
+    return awaitPeers(
+        key, consistency, timeout, sequence, group, needed, holdsNow, null, written, after);
   }
 
   /**
@@ -146,10 +131,30 @@ final class Waiters {
       Written<T> written,
       List<Runnable> after) {
     Objects.requireNonNull(holds, "holds");
+    return awaitPeers(
+        key, consistency, timeout, sequence, group, needed, holds, holds, written, after);
+  }
+
+  /**
+   * The wait of {@link #awaitAcks} ({@code holds} null: Acks of {@code sequence} decide) and of
+   * {@link #awaitOwnWrites} ({@code holds} asked again on Acks of {@code sequence}, if not 0, and
+   * on proofs of what a peer holds).
+   */
+  private <T> CompletableFuture<Written<T>> awaitPeers(
+      String key,
+      Consistency consistency,
+      Duration timeout,
+      long sequence,
+      Set<ReplicaId> group,
+      int needed,
+      Predicate<ReplicaId> holdsNow,
+      Predicate<ReplicaId> holds,
+      Written<T> written,
+      List<Runnable> after) {
     Waiter.Acks<T> waiter =
         new Waiter.Acks<>(this, timeout, key, consistency, sequence, group, needed, holds, written);
     for (ReplicaId id : group) {
-      if (holds.test(id)) {
+      if (holdsNow.test(id)) {
         waiter.acknowledged.add(id);
       }
     }
@@ -163,7 +168,9 @@ final class Waiters {
       if (sequence > 0) {
         bySequence.computeIfAbsent(sequence, s -> new ArrayList<>(1)).add(waiter);
       }
-      byOwnWrites.computeIfAbsent(key, k -> new ArrayList<>(1)).add(waiter);
+      if (holds != null) {
+        byOwnWrites.computeIfAbsent(key, k -> new ArrayList<>(1)).add(waiter);
+      }
     }
     return waiter;
   }

@@ -39,6 +39,8 @@ import org.junit.jupiter.api.Test;
  */
 final class LargeKeyIT {
 
+  private static final System.Logger LOG = System.getLogger(LargeKeyIT.class.getName());
+
   private static final Duration WAIT = Duration.ofMinutes(3);
 
   /** The OR-set codec with room for a 256 MiB state (a LOCAL write of it, then its full state). */
@@ -90,12 +92,13 @@ final class LargeKeyIT {
         new Thread(
             () -> {
               while (writing.get()) {
-                us.update(SMALL, c -> c.increment(us.self(), 1));
-                try {
-                  Thread.sleep(5);
-                } catch (InterruptedException e) {
-                  return;
-                }
+                long mine = us.update(SMALL, c -> c.increment(us.self(), 1)).value();
+                // Paced by the link, not by time: the next write once this one arrived (or the
+                // test is done).
+                Await.until(
+                    WAIT,
+                    () -> "small " + mine + " never reached eu-west",
+                    () -> !writing.get() || eu.get(SMALL).value() >= mine);
               }
             },
             "small-writer");
@@ -123,16 +126,19 @@ final class LargeKeyIT {
     assertNothingRefused(eu);
     assertTrue(eu.peers().get(us.self()).connected(), eu.peers()::toString);
     assertTrue(eu.stats().fullStatesReceived() >= 1, eu.stats()::toString);
-    System.out.printf(
-        "LargeKeyIT: %d bytes reached eu-west in %d ms (from its start, with connecting and the"
-            + " first anti-entropy round); %d deltas of another key applied meanwhile, the first"
-            + " %s; heap peak %d MiB of %d MiB%n",
-        encoded,
-        tookMillis,
-        smallSeenWhileBigMissing.size(),
-        smallSeenWhileBigMissing.get(0),
-        heapPeak() >> 20,
-        Runtime.getRuntime().maxMemory() >> 20);
+    LOG.log(
+        System.Logger.Level.INFO,
+        () ->
+            String.format(
+                "LargeKeyIT: %d bytes reached eu-west in %d ms (from its start, with connecting and the"
+                    + " first anti-entropy round); %d deltas of another key applied meanwhile, the first"
+                    + " %s; heap peak %d MiB of %d MiB",
+                encoded,
+                tookMillis,
+                smallSeenWhileBigMissing.size(),
+                smallSeenWhileBigMissing.get(0),
+                heapPeak() >> 20,
+                Runtime.getRuntime().maxMemory() >> 20));
   }
 
   @Test
